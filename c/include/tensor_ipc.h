@@ -1,0 +1,465 @@
+/*
+ * tensor_ipc.h - the stable C ABI of tensor-ipc.
+ *
+ * tensor-ipc shares fixed-shape tensors ("frames") between processes on one
+ * host through named pools: a ring of `history_len` frames in POSIX shared
+ * memory, written by one producer and read by any number of consumers.
+ *
+ * Conventions (read these once; every function below follows them)
+ * -----------------------------------------------------------------
+ * Names      `tipc_<module>_<verb>`; constants `TIPC_*`.
+ * Results    Every fallible call returns a `tipc_status`: TIPC_OK (0) or a
+ *            negative error. The numeric values are pinned and never
+ *            renumbered. After an error, `tipc_last_error()` returns a sentence
+ *            naming the pool and the cause. A failed call changes nothing.
+ * Out-params come first. `T **out` means the caller receives an *owned* object
+ *            and must pass it to the matching destroy/release function;
+ *            `*out` is set to NULL on error.
+ * Borrowed   pointers returned by getters (`const char *`, `const void *`) stay
+ *            valid for as long as the object they came from.
+ * Loans      A producer loan (tipc_producer_loan) is valid until the next
+ *            commit/discard/destroy of that producer. A consumer view
+ *            (tipc_consumer_acquire) is valid until tipc_view_release, and keeps
+ *            its pool mapped even after the consumer is destroyed.
+ * Destroy    functions accept NULL and never fail.
+ * Threads    Metadata is immutable after creation and may be shared freely.
+ *            A producer is used by one thread at a time. A consumer's get,
+ *            acquire, wait and getters are safe to call from several threads
+ *            at once; create/destroy are not concurrent with anything else on
+ *            the same handle. Views may be released from any thread.
+ * Output     The library never prints, aborts or exits.
+ */
+#ifndef TENSOR_IPC_H
+#define TENSOR_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tensor_ipc_export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define TIPC_VERSION_MAJOR 0
+#define TIPC_VERSION_MINOR 1
+#define TIPC_VERSION_PATCH 0
+/** MAJOR * 10000 + MINOR * 100 + PATCH, comparable with `<`. */
+#define TIPC_VERSION_NUMBER \
+    (TIPC_VERSION_MAJOR * 10000 + TIPC_VERSION_MINOR * 100 + TIPC_VERSION_PATCH)
+#define TIPC_VERSION_STRING "0.1.0"
+
+/** @return TIPC_VERSION_NUMBER of the library actually loaded. Thread safe. */
+TIPC_API unsigned tipc_version_number(void);
+/** @return TIPC_VERSION_STRING of the library actually loaded (static). */
+TIPC_API const char *tipc_version_string(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes and errors                                                  */
+/* ------------------------------------------------------------------------ */
+
+/** Result of every fallible call. Values are pinned: never renumbered. */
+typedef enum tipc_status {
+    TIPC_OK = 0,
+    TIPC_E_INVALID = -1,       /**< an argument is NULL, out of range or malformed */
+    TIPC_E_NOMEM = -2,         /**< out of process memory */
+    TIPC_E_NOT_CONNECTED = -3, /**< the consumer has no producer (yet) */
+    TIPC_E_MISMATCH = -4,      /**< metadata differs from the pool's */
+    TIPC_E_TIMEOUT = -5,       /**< a deadline passed */
+    TIPC_E_EXISTS = -6,        /**< a live producer already owns the pool name */
+    TIPC_E_UNSUPPORTED = -7,   /**< feature not available here (e.g. CUDA) */
+    TIPC_E_NO_SPACE = -8,      /**< shared memory too small for the pool */
+    TIPC_E_PERMISSION = -9,    /**< segment owned by another user, or access denied */
+    TIPC_E_CORRUPT = -10,      /**< segment is not a valid tensor-ipc pool */
+    TIPC_E_NO_DATA = -11,      /**< connected, but no frame was written yet */
+    TIPC_E_BUSY = -12,         /**< resource in use (e.g. a loan is outstanding) */
+    TIPC_E_CLOSED = -13,       /**< the producer closed or died */
+    TIPC_E_SYSTEM = -14,       /**< an operating-system call failed */
+    TIPC_E_LIMIT = -15         /**< a fixed limit was reached (e.g. reader slots) */
+} tipc_status;
+
+/**
+ * The sentence describing the last error raised on the calling thread.
+ * Never NULL: "" before any error. The text stays valid until the next
+ * tensor-ipc call on the same thread. Thread-local, so thread safe.
+ */
+TIPC_API const char *tipc_last_error(void);
+
+/** Stable symbolic name of a status ("TIPC_E_TIMEOUT"); "unknown" otherwise. */
+TIPC_API const char *tipc_status_name(tipc_status status);
+
+/* ------------------------------------------------------------------------ */
+/* Element types and backends                                               */
+/* ------------------------------------------------------------------------ */
+
+/** Element types. Values are pinned; names follow numpy ("float32"). */
+typedef enum tipc_dtype {
+    TIPC_DTYPE_INVALID = 0,
+    TIPC_DTYPE_BOOL = 1,
+    TIPC_DTYPE_INT8 = 2,
+    TIPC_DTYPE_INT16 = 3,
+    TIPC_DTYPE_INT32 = 4,
+    TIPC_DTYPE_INT64 = 5,
+    TIPC_DTYPE_UINT8 = 6,
+    TIPC_DTYPE_UINT16 = 7,
+    TIPC_DTYPE_UINT32 = 8,
+    TIPC_DTYPE_UINT64 = 9,
+    TIPC_DTYPE_FLOAT16 = 10,
+    TIPC_DTYPE_BFLOAT16 = 11,
+    TIPC_DTYPE_FLOAT32 = 12,
+    TIPC_DTYPE_FLOAT64 = 13,
+    TIPC_DTYPE_COMPLEX64 = 14,
+    TIPC_DTYPE_COMPLEX128 = 15
+} tipc_dtype;
+
+/** numpy-style name ("uint8", "bfloat16"); "invalid" for unknown values. */
+TIPC_API const char *tipc_dtype_name(tipc_dtype dtype);
+/** Size of one element in bytes; 0 for unknown values. */
+TIPC_API size_t tipc_dtype_size(tipc_dtype dtype);
+/**
+ * Parse a numpy-style name. Also accepts the aliases "bool_", "float",
+ * "double", "half" and torch's "torch." prefix ("torch.float32").
+ * @return the dtype, or TIPC_DTYPE_INVALID (no error text is set).
+ */
+TIPC_API tipc_dtype tipc_dtype_from_name(const char *name);
+
+/** Which array type the bindings hand out; host pools differ only here. */
+typedef enum tipc_backend {
+    TIPC_BACKEND_INVALID = 0,
+    TIPC_BACKEND_NUMPY = 1,
+    TIPC_BACKEND_TORCH = 2,
+    TIPC_BACKEND_TORCH_CUDA = 3
+} tipc_backend;
+
+/** "numpy", "torch", "torch_cuda"; "invalid" otherwise. */
+TIPC_API const char *tipc_backend_name(tipc_backend backend);
+/** Parse a backend name; TIPC_BACKEND_INVALID if unknown. */
+TIPC_API tipc_backend tipc_backend_from_name(const char *name);
+
+/* ------------------------------------------------------------------------ */
+/* Metadata                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/** Longest pool name in bytes, without the terminating NUL. */
+#define TIPC_NAME_MAX 63
+/** Most dimensions a frame may have (0 dims = one scalar per frame). */
+#define TIPC_MAX_DIMS 8
+/** Largest history_len accepted. */
+#define TIPC_MAX_HISTORY 65536
+/** Largest backend payload (e.g. a CUDA IPC handle) in bytes. */
+#define TIPC_PAYLOAD_MAX 256
+
+/** Immutable description of a pool. Opaque; share freely between threads. */
+typedef struct tipc_metadata tipc_metadata;
+
+/**
+ * Describe a pool.
+ *
+ * @param out         receives the new metadata (owned: tipc_metadata_destroy).
+ * @param name        pool name: 1..TIPC_NAME_MAX bytes of [A-Za-z0-9_-] and '/',
+ *                    not starting or ending with '/', no "//".
+ * @param dtype       element type.
+ * @param ndim        number of dimensions, 0..TIPC_MAX_DIMS.
+ * @param shape       ndim sizes, each > 0 (may be NULL when ndim is 0).
+ * @param backend     array type the bindings hand out.
+ * @param history_len frames in the ring, 1..TIPC_MAX_HISTORY.
+ * @param device      "cpu", or "cuda:N" for TIPC_BACKEND_TORCH_CUDA; NULL = default
+ *                    ("cpu", or "cuda:0" for torch_cuda).
+ * @retval TIPC_OK          *out holds the metadata.
+ * @retval TIPC_E_INVALID   a parameter is invalid, or the pool's byte size
+ *                          overflows; the sentence says which.
+ * @retval TIPC_E_NOMEM     out of memory.
+ */
+TIPC_API tipc_status tipc_metadata_create(tipc_metadata **out, const char *name,
+                                          tipc_dtype dtype, size_t ndim,
+                                          const int64_t *shape, tipc_backend backend,
+                                          uint32_t history_len, const char *device);
+
+/** Copy @p src into a new owned object. @retval TIPC_OK @retval TIPC_E_INVALID @retval TIPC_E_NOMEM */
+TIPC_API tipc_status tipc_metadata_clone(tipc_metadata **out, const tipc_metadata *src);
+
+/** Free metadata. Accepts NULL. */
+TIPC_API void tipc_metadata_destroy(tipc_metadata *md);
+
+/** Pool name (borrowed). */
+TIPC_API const char *tipc_metadata_name(const tipc_metadata *md);
+TIPC_API tipc_dtype tipc_metadata_dtype(const tipc_metadata *md);
+TIPC_API tipc_backend tipc_metadata_backend(const tipc_metadata *md);
+/** Number of dimensions. */
+TIPC_API size_t tipc_metadata_ndim(const tipc_metadata *md);
+/** Size of dimension @p axis; 0 when axis >= ndim or md is NULL. */
+TIPC_API int64_t tipc_metadata_dim(const tipc_metadata *md, size_t axis);
+TIPC_API uint32_t tipc_metadata_history_len(const tipc_metadata *md);
+/** "cpu" or "cuda:N" (borrowed). */
+TIPC_API const char *tipc_metadata_device(const tipc_metadata *md);
+/** Bytes of one element. */
+TIPC_API size_t tipc_metadata_element_size(const tipc_metadata *md);
+/** Bytes of one frame: element size times the product of the shape. */
+TIPC_API size_t tipc_metadata_frame_bytes(const tipc_metadata *md);
+/** Bytes of all frames: frame_bytes * history_len (the original `total_size`). */
+TIPC_API size_t tipc_metadata_total_bytes(const tipc_metadata *md);
+/** Name of the shared-memory segment, e.g. "/tipc.cam.rgb" (borrowed). */
+TIPC_API const char *tipc_metadata_shm_name(const tipc_metadata *md);
+/** Pid of the producer that published this metadata; 0 when not from a producer. */
+TIPC_API int64_t tipc_metadata_creator_pid(const tipc_metadata *md);
+/** Backend payload (borrowed) and its size; NULL/0 when empty. */
+TIPC_API const void *tipc_metadata_payload(const tipc_metadata *md, size_t *out_size);
+
+/**
+ * Check that two metadata describe the same pool: every field but creator pid
+ * and payload must be equal.
+ * @retval TIPC_OK          they match.
+ * @retval TIPC_E_MISMATCH  they differ; the sentence names every differing field
+ *                          with both values ("pool 'cam': shape (480,640,3) vs (480,640,4)").
+ * @retval TIPC_E_INVALID   a pointer is NULL.
+ */
+TIPC_API tipc_status tipc_metadata_compare(const tipc_metadata *expected,
+                                           const tipc_metadata *actual);
+
+/**
+ * Write a one-line description ("pool 'cam' uint8 (480,640,3) numpy history 4 cpu")
+ * into @p buf (always NUL-terminated when size > 0).
+ * @return the length the full text needs, like snprintf.
+ */
+TIPC_API size_t tipc_metadata_describe(const tipc_metadata *md, char *buf, size_t size);
+
+/* ------------------------------------------------------------------------ */
+/* Frame information                                                        */
+/* ------------------------------------------------------------------------ */
+
+/** What is known about one frame handed out by a read. */
+typedef struct tipc_frame_info {
+    uint64_t index;       /**< 0-based frame index since the producer started */
+    int64_t timestamp_ns; /**< CLOCK_REALTIME at commit, nanoseconds */
+    int32_t valid;        /**< 1 for a written frame, 0 for padding */
+    int32_t reserved_;
+} tipc_frame_info;
+
+/** CLOCK_REALTIME in nanoseconds, the clock of tipc_frame_info.timestamp_ns. */
+TIPC_API int64_t tipc_now_ns(void);
+
+/* ------------------------------------------------------------------------ */
+/* Producer                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/** The single writer of a pool. Opaque; one thread at a time. */
+typedef struct tipc_producer tipc_producer;
+
+#define TIPC_PRODUCER_OPTIONS_VERSION 1
+
+/** Producer options. Fields are only ever appended. */
+typedef struct tipc_producer_options {
+    unsigned int version;     /**< TIPC_PRODUCER_OPTIONS_VERSION */
+    unsigned int mode;        /**< permission bits of the segment; 0 = 0600 */
+    int64_t put_timeout_ns;   /**< longest wait for a reader holding the slot
+                                   about to be overwritten; < 0 = 1 s default */
+} tipc_producer_options;
+
+#define TIPC_PRODUCER_OPTIONS_INIT { TIPC_PRODUCER_OPTIONS_VERSION, 0600, -1 }
+
+/**
+ * Fill @p opts with defaults for the given struct version.
+ * @retval TIPC_OK @retval TIPC_E_INVALID NULL or unknown version.
+ */
+TIPC_API tipc_status tipc_producer_options_init(tipc_producer_options *opts,
+                                                unsigned int version);
+
+/**
+ * Create the pool described by @p md and become its producer.
+ *
+ * The segment is created fully initialised and then published under its name
+ * atomically, so no reader ever sees a half-built header. A segment of the
+ * same name whose producer is dead is reclaimed. Space for every frame is
+ * reserved now, so a full /dev/shm fails here and never later.
+ *
+ * @param out  receives the producer (owned: tipc_producer_destroy).
+ * @param md   pool description (copied; the caller keeps ownership).
+ * @param opts NULL for defaults.
+ * @retval TIPC_OK            *out is the producer.
+ * @retval TIPC_E_INVALID     NULL argument or bad options.
+ * @retval TIPC_E_EXISTS      a live producer owns the name (its pid is named).
+ * @retval TIPC_E_PERMISSION  an existing segment of that name belongs to another user.
+ * @retval TIPC_E_CORRUPT     a file of that name exists and is not a tensor-ipc pool.
+ * @retval TIPC_E_NO_SPACE    shared memory cannot hold the pool (needed and free bytes named).
+ * @retval TIPC_E_UNSUPPORTED the backend needs something missing (CUDA).
+ * @retval TIPC_E_SYSTEM      another OS call failed.
+ */
+TIPC_API tipc_status tipc_producer_create(tipc_producer **out, const tipc_metadata *md,
+                                          const tipc_producer_options *opts);
+
+/**
+ * Close the pool: consumers are told it is gone, blocked waiters wake with
+ * TIPC_E_CLOSED, and the name is removed. Memory stays mapped by consumers
+ * that still hold views. Accepts NULL. An outstanding loan is discarded.
+ */
+TIPC_API void tipc_producer_destroy(tipc_producer *p);
+
+/** The producer's metadata (borrowed, valid while @p p lives). */
+TIPC_API const tipc_metadata *tipc_producer_metadata(const tipc_producer *p);
+
+/**
+ * Copy one frame into the next slot and publish it.
+ *
+ * @param data      frame bytes, in C order.
+ * @param size      must equal tipc_metadata_frame_bytes().
+ * @param out_index receives the frame's 0-based index (may be NULL).
+ * @retval TIPC_OK         published; consumers waiting are woken.
+ * @retval TIPC_E_INVALID  NULL pointer or wrong size (nothing written).
+ * @retval TIPC_E_BUSY     a loan is outstanding.
+ * @retval TIPC_E_TIMEOUT  a live reader held the slot past put_timeout_ns; the
+ *                         slot keeps its old frame and nothing is published.
+ */
+TIPC_API tipc_status tipc_producer_put(tipc_producer *p, const void *data, size_t size,
+                                       uint64_t *out_index);
+
+/**
+ * Borrow the next slot to write a frame in place (zero copy). The pointer is
+ * valid until tipc_producer_commit, tipc_producer_discard or destroy. Readers
+ * never see the slot until it is committed.
+ * @param out_data receives the slot's address (frame_bytes, 64-byte aligned).
+ * @param out_size receives frame_bytes (may be NULL).
+ * @retval TIPC_OK @retval TIPC_E_INVALID @retval TIPC_E_BUSY a loan is already out.
+ * @retval TIPC_E_TIMEOUT as for put.
+ */
+TIPC_API tipc_status tipc_producer_loan(tipc_producer *p, void **out_data, size_t *out_size);
+
+/**
+ * Publish the loaned slot as the newest frame.
+ * @retval TIPC_OK @retval TIPC_E_INVALID no loan is outstanding.
+ */
+TIPC_API tipc_status tipc_producer_commit(tipc_producer *p, uint64_t *out_index);
+
+/** Give the loaned slot back unpublished; its previous frame stays readable. */
+TIPC_API tipc_status tipc_producer_discard(tipc_producer *p);
+
+/** Number of frames published so far (the next frame's index). */
+TIPC_API uint64_t tipc_producer_frames_written(const tipc_producer *p);
+
+/* ------------------------------------------------------------------------ */
+/* Consumer                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/** A reader of a pool. Opaque; get/acquire/wait are thread safe. */
+typedef struct tipc_consumer tipc_consumer;
+
+#define TIPC_CONSUMER_OPTIONS_VERSION 1
+
+/** Consumer options. Fields are only ever appended. */
+typedef struct tipc_consumer_options {
+    unsigned int version; /**< TIPC_CONSUMER_OPTIONS_VERSION */
+    unsigned int reserved_;
+} tipc_consumer_options;
+
+#define TIPC_CONSUMER_OPTIONS_INIT { TIPC_CONSUMER_OPTIONS_VERSION, 0 }
+
+/** Fill @p opts with defaults. @retval TIPC_OK @retval TIPC_E_INVALID */
+TIPC_API tipc_status tipc_consumer_options_init(tipc_consumer_options *opts,
+                                                unsigned int version);
+
+/**
+ * Create a consumer of the pool described by @p md. Lazy: succeeds whether or
+ * not the producer exists yet; reads connect when it appears, disconnect when
+ * it closes or dies, and reconnect to a new producer of the same name.
+ * @retval TIPC_OK @retval TIPC_E_INVALID @retval TIPC_E_NOMEM
+ */
+TIPC_API tipc_status tipc_consumer_create(tipc_consumer **out, const tipc_metadata *md,
+                                          const tipc_consumer_options *opts);
+
+/** Destroy a consumer. Views it handed out stay valid until released. Accepts NULL. */
+TIPC_API void tipc_consumer_destroy(tipc_consumer *c);
+
+/** The consumer's metadata (borrowed). */
+TIPC_API const tipc_metadata *tipc_consumer_metadata(const tipc_consumer *c);
+
+/**
+ * Try to connect now (reads do this by themselves).
+ * @retval TIPC_OK               connected (or already was).
+ * @retval TIPC_E_NOT_CONNECTED  no live producer of this name.
+ * @retval TIPC_E_MISMATCH       the pool exists with other metadata (fields named).
+ * @retval TIPC_E_CORRUPT        the segment is malformed or truncated.
+ * @retval TIPC_E_PERMISSION     the segment belongs to another user.
+ */
+TIPC_API tipc_status tipc_consumer_connect(tipc_consumer *c);
+
+/** 1 when connected to a live producer, else 0. Does not try to connect. */
+TIPC_API int tipc_consumer_is_connected(const tipc_consumer *c);
+
+/** Read flags (bitwise or). */
+#define TIPC_READ_OLDEST_FIRST 0x1u /**< order frames oldest first (default latest first) */
+#define TIPC_READ_PAD_FILL 0x2u     /**< pad missing history with the oldest frame, not zeros */
+
+/**
+ * Copy the latest @p count frames into @p dst, stacked on a leading axis
+ * (count == 1: just the frame). Frames not written yet are padding: zeros, or
+ * the oldest frame read with TIPC_READ_PAD_FILL. Padding goes at the old end
+ * (last when latest first, first when oldest first). A frame is held only while
+ * it is copied.
+ *
+ * @param dst       destination of count * frame_bytes bytes.
+ * @param dst_size  size of dst; must equal count * frame_bytes.
+ * @param count     1..history_len.
+ * @param flags     TIPC_READ_* flags.
+ * @param out_info  NULL, or an array of count entries that receive each frame's info.
+ * @retval TIPC_OK               dst holds the frames.
+ * @retval TIPC_E_INVALID        NULL pointer, bad count or dst_size (nothing written).
+ * @retval TIPC_E_NOT_CONNECTED  no producer; dst untouched.
+ * @retval TIPC_E_NO_DATA        connected but no frame written yet; dst untouched.
+ * @retval TIPC_E_MISMATCH, TIPC_E_CORRUPT, TIPC_E_PERMISSION as for connect.
+ */
+TIPC_API tipc_status tipc_consumer_get(tipc_consumer *c, void *dst, size_t dst_size,
+                                       uint32_t count, unsigned int flags,
+                                       tipc_frame_info *out_info);
+
+/** Zero-copy frames held by a consumer; see tipc_consumer_acquire. */
+typedef struct tipc_view tipc_view;
+
+/**
+ * Hold the latest @p count frames in place (zero copy). The producer will not
+ * overwrite a held frame (put waits, then times out), so release views quickly.
+ * @param out   receives the view (owned: tipc_view_release).
+ * @param count 1..history_len; missing history appears as NULL data (padding).
+ * @param flags TIPC_READ_OLDEST_FIRST orders the frames; PAD_FILL is ignored.
+ * @retval as tipc_consumer_get.
+ */
+TIPC_API tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count,
+                                           unsigned int flags, tipc_view **out);
+
+/**
+ * Wait until a frame newer than the newest this consumer has returned exists.
+ * Wakes through a futex in the segment.
+ * @param timeout_ns < 0 waits forever; 0 only checks.
+ * @retval TIPC_OK               a newer frame is available.
+ * @retval TIPC_E_TIMEOUT        none arrived in time.
+ * @retval TIPC_E_NOT_CONNECTED  no producer appeared in time.
+ * @retval TIPC_E_CLOSED         the producer this consumer was connected to closed
+ *                               or died (before or during the wait); the consumer
+ *                               has disconnected, and the next call looks for a new producer.
+ */
+TIPC_API tipc_status tipc_consumer_wait(tipc_consumer *c, int64_t timeout_ns);
+
+/**
+ * Index of the newest frame published, without reading it.
+ * @retval TIPC_OK @retval TIPC_E_NOT_CONNECTED @retval TIPC_E_NO_DATA
+ */
+TIPC_API tipc_status tipc_consumer_latest_index(tipc_consumer *c, uint64_t *out_index);
+
+/** Number of frames in the view. */
+TIPC_API uint32_t tipc_view_count(const tipc_view *v);
+/** Address of frame @p i (borrowed, valid until release); NULL for padding or bad i. */
+TIPC_API const void *tipc_view_data(const tipc_view *v, uint32_t i);
+/** Bytes of each frame. */
+TIPC_API size_t tipc_view_frame_bytes(const tipc_view *v);
+/** Info of frame @p i. @retval TIPC_OK @retval TIPC_E_INVALID */
+TIPC_API tipc_status tipc_view_info(const tipc_view *v, uint32_t i, tipc_frame_info *out);
+/** Let the producer reuse the frames. Accepts NULL. Any thread. */
+TIPC_API void tipc_view_release(tipc_view *v);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TENSOR_IPC_H */

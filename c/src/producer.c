@@ -1,0 +1,144 @@
+#include "metadata.h"
+#include "pool.h"
+#include "status.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_PUT_TIMEOUT_NS 1000000000LL
+
+struct tipc_producer {
+    struct tipc_metadata md;
+    struct tipc_pool *pool;
+    tipc_producer_options opts;
+    uint64_t next_index;
+    int loan_out;
+    uint64_t loan_old_seq;
+};
+
+tipc_status tipc_producer_options_init(tipc_producer_options *opts, unsigned int version)
+{
+    TIPC_CHECK_ARG(opts, "options are NULL");
+    if (version != TIPC_PRODUCER_OPTIONS_VERSION)
+        return tipc__fail(TIPC_E_INVALID, "producer options version %u is unknown (expected %u)",
+                          version, TIPC_PRODUCER_OPTIONS_VERSION);
+    tipc_producer_options def = TIPC_PRODUCER_OPTIONS_INIT;
+    *opts = def;
+    return TIPC_OK;
+}
+
+tipc_status tipc_producer_create(tipc_producer **out, const tipc_metadata *md,
+                                 const tipc_producer_options *opts)
+{
+    TIPC_CHECK_ARG(out, "out is NULL");
+    *out = NULL;
+    TIPC_CHECK_ARG(md, "metadata is NULL");
+    tipc_producer_options o = TIPC_PRODUCER_OPTIONS_INIT;
+    if (opts) {
+        if (opts->version != TIPC_PRODUCER_OPTIONS_VERSION)
+            return tipc__fail(TIPC_E_INVALID, "pool '%s': producer options version %u is unknown",
+                              md->name, opts->version);
+        o = *opts;
+    }
+    if (o.mode == 0)
+        o.mode = 0600;
+    if (o.mode & ~0666u)
+        return tipc__fail(TIPC_E_INVALID, "pool '%s': mode %o may only hold read/write bits",
+                          md->name, o.mode);
+    if (o.put_timeout_ns < 0)
+        o.put_timeout_ns = DEFAULT_PUT_TIMEOUT_NS;
+    if (md->backend == TIPC_BACKEND_TORCH_CUDA)
+        return tipc__fail(TIPC_E_UNSUPPORTED,
+                          "pool '%s': CUDA not available: the torch_cuda backend is not built yet",
+                          md->name);
+
+    struct tipc_producer *p = calloc(1, sizeof *p);
+    if (!p)
+        return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", md->name);
+    p->md = *md;
+    p->md.creator_pid = getpid();
+    p->opts = o;
+    tipc_status st = tipc__pool_create(&p->pool, &p->md, o.mode);
+    if (st) {
+        free(p);
+        return st;
+    }
+    *out = p;
+    return TIPC_OK;
+}
+
+void tipc_producer_destroy(tipc_producer *p)
+{
+    if (!p)
+        return;
+    if (p->loan_out)
+        tipc__pool_abort_write(p->pool, p->next_index, p->loan_old_seq);
+    tipc__pool_close(p->pool);
+    tipc__pool_unref(p->pool);
+    free(p);
+}
+
+const tipc_metadata *tipc_producer_metadata(const tipc_producer *p)
+{
+    return p ? &p->md : NULL;
+}
+
+uint64_t tipc_producer_frames_written(const tipc_producer *p) { return p ? p->next_index : 0; }
+
+tipc_status tipc_producer_loan(tipc_producer *p, void **out_data, size_t *out_size)
+{
+    TIPC_CHECK_ARG(out_data, "out_data is NULL");
+    *out_data = NULL;
+    TIPC_CHECK_ARG(p, "producer is NULL");
+    if (p->loan_out)
+        return tipc__fail(TIPC_E_BUSY, "pool '%s': a loan is already outstanding", p->md.name);
+    tipc_status st = tipc__pool_begin_write(p->pool, p->next_index, p->opts.put_timeout_ns,
+                                            &p->loan_old_seq, out_data);
+    if (st)
+        return st;
+    p->loan_out = 1;
+    if (out_size)
+        *out_size = p->md.frame_bytes;
+    return TIPC_OK;
+}
+
+tipc_status tipc_producer_commit(tipc_producer *p, uint64_t *out_index)
+{
+    TIPC_CHECK_ARG(p, "producer is NULL");
+    if (!p->loan_out)
+        return tipc__fail(TIPC_E_INVALID, "pool '%s': commit without a loan", p->md.name);
+    tipc__pool_commit(p->pool, p->next_index);
+    p->loan_out = 0;
+    if (out_index)
+        *out_index = p->next_index;
+    p->next_index++;
+    return TIPC_OK;
+}
+
+tipc_status tipc_producer_discard(tipc_producer *p)
+{
+    TIPC_CHECK_ARG(p, "producer is NULL");
+    if (!p->loan_out)
+        return tipc__fail(TIPC_E_INVALID, "pool '%s': discard without a loan", p->md.name);
+    tipc__pool_abort_write(p->pool, p->next_index, p->loan_old_seq);
+    p->loan_out = 0;
+    return TIPC_OK;
+}
+
+tipc_status tipc_producer_put(tipc_producer *p, const void *data, size_t size,
+                              uint64_t *out_index)
+{
+    TIPC_CHECK_ARG(p, "producer is NULL");
+    if (!data)
+        return tipc__fail(TIPC_E_INVALID, "pool '%s': put of a NULL buffer", p->md.name);
+    if (size != p->md.frame_bytes)
+        return tipc__fail(TIPC_E_INVALID, "pool '%s': put of %zu bytes, a frame is %zu bytes",
+                          p->md.name, size, p->md.frame_bytes);
+    void *slot;
+    tipc_status st = tipc_producer_loan(p, &slot, NULL);
+    if (st)
+        return st;
+    memcpy(slot, data, size);
+    return tipc_producer_commit(p, out_index);
+}

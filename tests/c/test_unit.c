@@ -1,0 +1,765 @@
+/* Single-process tests of the C core: metadata, dtypes, errors, the pool's
+ * read/write paths and every kind of bad input. Multi-process guarantees are
+ * in tests/multiprocess. */
+#include "pool.h"
+#include "tensor_ipc.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+static char pool_name[64];
+
+static const char *unique(const char *base)
+{
+    static int n;
+    snprintf(pool_name, sizeof pool_name, "unit/%s/%d_%d", base, (int)getpid(), n++);
+    return pool_name;
+}
+
+static int shm_exists(const tipc_metadata *md)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/dev/shm%s", tipc_metadata_shm_name(md));
+    return access(path, F_OK) == 0;
+}
+
+static tipc_metadata *make_md(const char *name, uint32_t history, int64_t a, int64_t b)
+{
+    int64_t shape[2] = {a, b};
+    tipc_metadata *md = NULL;
+    ck_assert_int_eq(tipc_metadata_create(&md, name, TIPC_DTYPE_INT32, 2, shape,
+                                          TIPC_BACKEND_NUMPY, history, NULL), TIPC_OK);
+    return md;
+}
+
+/* Frame k of a (2,3) int32 pool: every element is k * 10 + position. */
+static void fill(int32_t *f, int k)
+{
+    for (int i = 0; i < 6; i++)
+        f[i] = k * 10 + i;
+}
+
+static void put_frames(tipc_producer *p, int from, int to)
+{
+    int32_t f[6];
+    for (int k = from; k < to; k++) {
+        fill(f, k);
+        uint64_t idx = 99;
+        ck_assert_int_eq(tipc_producer_put(p, f, sizeof f, &idx), TIPC_OK);
+        ck_assert_uint_eq(idx, (uint64_t)k);
+    }
+}
+
+/* ---------------------------------------------------------------- basics */
+
+START_TEST(test_version_and_status)
+{
+    ck_assert_uint_eq(tipc_version_number(), TIPC_VERSION_NUMBER);
+    ck_assert_str_eq(tipc_version_string(), TIPC_VERSION_STRING);
+    ck_assert_ptr_nonnull(tipc_last_error());
+    ck_assert_str_eq(tipc_status_name(TIPC_E_TIMEOUT), "TIPC_E_TIMEOUT");
+    ck_assert_str_eq(tipc_status_name((tipc_status)-999), "unknown");
+    /* Pinned values: renumbering breaks every binding. */
+    ck_assert_int_eq(TIPC_E_INVALID, -1);
+    ck_assert_int_eq(TIPC_E_NOT_CONNECTED, -3);
+    ck_assert_int_eq(TIPC_E_LIMIT, -15);
+}
+END_TEST
+
+START_TEST(test_dtypes)
+{
+    static const struct { const char *name; size_t size; } all[] = {
+        {"bool", 1}, {"int8", 1}, {"int16", 2}, {"int32", 4}, {"int64", 8},
+        {"uint8", 1}, {"uint16", 2}, {"uint32", 4}, {"uint64", 8}, {"float16", 2},
+        {"bfloat16", 2}, {"float32", 4}, {"float64", 8}, {"complex64", 8},
+        {"complex128", 16}};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        tipc_dtype d = tipc_dtype_from_name(all[i].name);
+        ck_assert_int_ne(d, TIPC_DTYPE_INVALID);
+        ck_assert_str_eq(tipc_dtype_name(d), all[i].name);
+        ck_assert_uint_eq(tipc_dtype_size(d), all[i].size);
+    }
+    ck_assert_int_eq(tipc_dtype_from_name("torch.float32"), TIPC_DTYPE_FLOAT32);
+    ck_assert_int_eq(tipc_dtype_from_name("double"), TIPC_DTYPE_FLOAT64);
+    ck_assert_int_eq(tipc_dtype_from_name("float128"), TIPC_DTYPE_INVALID);
+    ck_assert_int_eq(tipc_dtype_from_name(NULL), TIPC_DTYPE_INVALID);
+    ck_assert_str_eq(tipc_dtype_name((tipc_dtype)77), "invalid");
+    ck_assert_uint_eq(tipc_dtype_size((tipc_dtype)77), 0);
+    ck_assert_int_eq(tipc_backend_from_name("torch_cuda"), TIPC_BACKEND_TORCH_CUDA);
+    ck_assert_int_eq(tipc_backend_from_name("jax"), TIPC_BACKEND_INVALID);
+    ck_assert_str_eq(tipc_backend_name(TIPC_BACKEND_TORCH), "torch");
+}
+END_TEST
+
+START_TEST(test_metadata_fields)
+{
+    int64_t shape[3] = {480, 640, 3};
+    tipc_metadata *md = NULL;
+    ck_assert_int_eq(tipc_metadata_create(&md, "cam/rgb", TIPC_DTYPE_UINT8, 3, shape,
+                                          TIPC_BACKEND_TORCH, 4, NULL), TIPC_OK);
+    ck_assert_str_eq(tipc_metadata_name(md), "cam/rgb");
+    ck_assert_str_eq(tipc_metadata_device(md), "cpu");
+    ck_assert_str_eq(tipc_metadata_shm_name(md), "/tipc.cam.rgb");
+    ck_assert_uint_eq(tipc_metadata_ndim(md), 3);
+    ck_assert_int_eq(tipc_metadata_dim(md, 1), 640);
+    ck_assert_int_eq(tipc_metadata_dim(md, 3), 0);
+    ck_assert_uint_eq(tipc_metadata_element_size(md), 1);
+    ck_assert_uint_eq(tipc_metadata_frame_bytes(md), 921600);
+    ck_assert_uint_eq(tipc_metadata_total_bytes(md), 4 * 921600);
+    ck_assert_uint_eq(tipc_metadata_history_len(md), 4);
+    ck_assert_int_eq(tipc_metadata_backend(md), TIPC_BACKEND_TORCH);
+    size_t n = 1;
+    ck_assert_ptr_null(tipc_metadata_payload(md, &n));
+    ck_assert_uint_eq(n, 0);
+    char buf[128];
+    tipc_metadata_describe(md, buf, sizeof buf);
+    ck_assert_str_eq(buf, "pool 'cam/rgb' uint8 (480,640,3) torch history 4 cpu");
+
+    tipc_metadata *copy = NULL;
+    ck_assert_int_eq(tipc_metadata_clone(&copy, md), TIPC_OK);
+    ck_assert_int_eq(tipc_metadata_compare(md, copy), TIPC_OK);
+    tipc_metadata_destroy(copy);
+
+    /* A scalar per frame. */
+    tipc_metadata *scalar = NULL;
+    ck_assert_int_eq(tipc_metadata_create(&scalar, "s", TIPC_DTYPE_FLOAT64, 0, NULL,
+                                          TIPC_BACKEND_NUMPY, 1, "cpu"), TIPC_OK);
+    ck_assert_uint_eq(tipc_metadata_frame_bytes(scalar), 8);
+    tipc_metadata_destroy(scalar);
+    tipc_metadata_destroy(md);
+    tipc_metadata_destroy(NULL);
+}
+END_TEST
+
+START_TEST(test_metadata_compare_names_every_field)
+{
+    int64_t s1[3] = {480, 640, 3}, s2[3] = {480, 640, 4};
+    tipc_metadata *a = NULL, *b = NULL;
+    ck_assert_int_eq(tipc_metadata_create(&a, "cam", TIPC_DTYPE_UINT8, 3, s1,
+                                          TIPC_BACKEND_NUMPY, 4, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_metadata_create(&b, "cam", TIPC_DTYPE_FLOAT32, 3, s2,
+                                          TIPC_BACKEND_TORCH, 8, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_metadata_compare(a, b), TIPC_E_MISMATCH);
+    const char *e = tipc_last_error();
+    ck_assert_ptr_nonnull(strstr(e, "pool 'cam'"));
+    ck_assert_ptr_nonnull(strstr(e, "dtype uint8 vs float32"));
+    ck_assert_ptr_nonnull(strstr(e, "shape (480,640,3) vs (480,640,4)"));
+    ck_assert_ptr_nonnull(strstr(e, "backend numpy vs torch"));
+    ck_assert_ptr_nonnull(strstr(e, "history_len 4 vs 8"));
+    ck_assert_int_eq(tipc_metadata_compare(a, NULL), TIPC_E_INVALID);
+    tipc_metadata_destroy(a);
+    tipc_metadata_destroy(b);
+}
+END_TEST
+
+static void expect_md_invalid(const char *name, tipc_dtype dt, size_t ndim, const int64_t *shape,
+                              tipc_backend be, uint32_t hist, const char *dev, const char *needle)
+{
+    tipc_metadata *md = (tipc_metadata *)0x1;
+    ck_assert_int_eq(tipc_metadata_create(&md, name, dt, ndim, shape, be, hist, dev),
+                     TIPC_E_INVALID);
+    ck_assert_ptr_null(md);
+    ck_assert_msg(strstr(tipc_last_error(), needle), "'%s' lacks '%s'", tipc_last_error(),
+                  needle);
+}
+
+START_TEST(test_metadata_bad_input)
+{
+    int64_t ok[2] = {2, 3}, zero[2] = {2, 0}, neg[2] = {-1, 3};
+    int64_t huge[3] = {INT64_C(1) << 40, INT64_C(1) << 40, 4};
+    int64_t big[1] = {INT64_C(1) << 36};
+    int64_t nine[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+    char longname[80];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    const tipc_dtype i32 = TIPC_DTYPE_INT32;
+    const tipc_backend np = TIPC_BACKEND_NUMPY;
+    expect_md_invalid(NULL, i32, 2, ok, np, 1, NULL, "NULL");
+    expect_md_invalid("", i32, 2, ok, np, 1, NULL, "empty");
+    expect_md_invalid(longname, i32, 2, ok, np, 1, NULL, "longer than 63");
+    expect_md_invalid("a b", i32, 2, ok, np, 1, NULL, "character 1");
+    expect_md_invalid("a.b", i32, 2, ok, np, 1, NULL, "character 1");
+    expect_md_invalid("/abs", i32, 2, ok, np, 1, NULL, "starts or ends");
+    expect_md_invalid("a//b", i32, 2, ok, np, 1, NULL, "'//'");
+    expect_md_invalid("p", i32, 2, zero, np, 1, NULL, "dimension 1 is 0");
+    expect_md_invalid("p", i32, 2, neg, np, 1, NULL, "dimension 0 is -1");
+    expect_md_invalid("p", i32, 3, huge, np, 1, NULL, "overflows");
+    expect_md_invalid("p", i32, 1, big, np, 65536, NULL, "exceed");
+    expect_md_invalid("p", i32, 9, nine, np, 1, NULL, "at most 8");
+    expect_md_invalid("p", i32, 2, NULL, np, 1, NULL, "shape is NULL");
+    expect_md_invalid("p", i32, 2, ok, np, 0, NULL, "history_len 0");
+    expect_md_invalid("p", i32, 2, ok, np, 1000000, NULL, "history_len 1000000");
+    expect_md_invalid("p", (tipc_dtype)99, 2, ok, np, 1, NULL, "unknown dtype");
+    expect_md_invalid("p", i32, 2, ok, (tipc_backend)9, 1, NULL, "unknown backend");
+    expect_md_invalid("p", i32, 2, ok, np, 1, "cuda:0", "device 'cuda:0'");
+    expect_md_invalid("p", i32, 2, ok, TIPC_BACKEND_TORCH_CUDA, 1, "cpu", "device 'cpu'");
+    expect_md_invalid("p", i32, 2, ok, TIPC_BACKEND_TORCH_CUDA, 1, "cuda:x", "device");
+    ck_assert_int_eq(tipc_metadata_create(NULL, "p", i32, 2, ok, np, 1, NULL), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_metadata_clone(NULL, NULL), TIPC_E_INVALID);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- pool I/O */
+
+START_TEST(test_put_get_latest_and_history)
+{
+    tipc_metadata *md = make_md(unique("hist"), 4, 2, 3);
+    tipc_producer *p = NULL;
+    tipc_consumer *c = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_create(&c, md, NULL), TIPC_OK);
+    int32_t one[6], four[24], expect[6];
+
+    memset(one, 0x55, sizeof one);
+    ck_assert_int_eq(tipc_consumer_get(c, one, sizeof one, 1, 0, NULL), TIPC_E_NO_DATA);
+    ck_assert_int_eq(one[0], 0x55555555); /* untouched */
+    ck_assert_int_eq(tipc_consumer_is_connected(c), 1);
+
+    put_frames(p, 0, 2); /* frames 0, 1 */
+    tipc_frame_info info[4];
+    ck_assert_int_eq(tipc_consumer_get(c, one, sizeof one, 1, 0, info), TIPC_OK);
+    fill(expect, 1);
+    ck_assert_mem_eq(one, expect, sizeof one);
+    ck_assert_uint_eq(info[0].index, 1);
+    ck_assert_int_eq(info[0].valid, 1);
+    ck_assert_int_gt(info[0].timestamp_ns, 0);
+
+    /* Latest first, zero padding at the old end. */
+    ck_assert_int_eq(tipc_consumer_get(c, four, sizeof four, 4, 0, info), TIPC_OK);
+    fill(expect, 1);
+    ck_assert_mem_eq(four, expect, sizeof expect);
+    fill(expect, 0);
+    ck_assert_mem_eq(four + 6, expect, sizeof expect);
+    for (int i = 12; i < 24; i++)
+        ck_assert_int_eq(four[i], 0);
+    ck_assert_int_eq(info[2].valid, 0);
+    ck_assert_uint_eq(info[1].index, 0);
+
+    /* Oldest first with fill padding: pad, pad, 0, 1 -> 0, 0, 0, 1. */
+    ck_assert_int_eq(tipc_consumer_get(c, four, sizeof four, 4,
+                                       TIPC_READ_OLDEST_FIRST | TIPC_READ_PAD_FILL, info), TIPC_OK);
+    fill(expect, 0);
+    for (int f = 0; f < 3; f++)
+        ck_assert_mem_eq(four + 6 * f, expect, sizeof expect);
+    fill(expect, 1);
+    ck_assert_mem_eq(four + 18, expect, sizeof expect);
+    ck_assert_int_eq(info[0].valid, 0);
+    ck_assert_uint_eq(info[3].index, 1);
+
+    /* Wrap the ring: frames 2..9, history holds 6..9. */
+    put_frames(p, 2, 10);
+    ck_assert_int_eq(tipc_consumer_get(c, four, sizeof four, 4, TIPC_READ_OLDEST_FIRST, info),
+                     TIPC_OK);
+    for (int f = 0; f < 4; f++) {
+        fill(expect, 6 + f);
+        ck_assert_mem_eq(four + 6 * f, expect, sizeof expect);
+        ck_assert_uint_eq(info[f].index, (uint64_t)(6 + f));
+    }
+    uint64_t latest = 0;
+    ck_assert_int_eq(tipc_consumer_latest_index(c, &latest), TIPC_OK);
+    ck_assert_uint_eq(latest, 9);
+    ck_assert_uint_eq(tipc_producer_frames_written(p), 10);
+
+    tipc_consumer_destroy(c);
+    tipc_producer_destroy(p);
+    ck_assert(!shm_exists(md));
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+START_TEST(test_acquire_views)
+{
+    tipc_metadata *md = make_md(unique("acq"), 3, 2, 3);
+    tipc_producer *p = NULL;
+    tipc_consumer *c = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_create(&c, md, NULL), TIPC_OK);
+    tipc_view *v = (tipc_view *)0x1;
+    ck_assert_int_eq(tipc_consumer_acquire(c, 1, 0, &v), TIPC_E_NO_DATA);
+    ck_assert_ptr_null(v);
+    put_frames(p, 0, 2);
+
+    ck_assert_int_eq(tipc_consumer_acquire(c, 3, TIPC_READ_OLDEST_FIRST, &v), TIPC_OK);
+    ck_assert_uint_eq(tipc_view_count(v), 3);
+    ck_assert_uint_eq(tipc_view_frame_bytes(v), 24);
+    ck_assert_ptr_null(tipc_view_data(v, 0)); /* padding */
+    int32_t expect[6];
+    fill(expect, 0);
+    ck_assert_mem_eq(tipc_view_data(v, 1), expect, sizeof expect);
+    fill(expect, 1);
+    ck_assert_mem_eq(tipc_view_data(v, 2), expect, sizeof expect);
+    tipc_frame_info info;
+    ck_assert_int_eq(tipc_view_info(v, 2, &info), TIPC_OK);
+    ck_assert_uint_eq(info.index, 1);
+    ck_assert_int_eq(tipc_view_info(v, 3, &info), TIPC_E_INVALID);
+    ck_assert_ptr_null(tipc_view_data(v, 3));
+
+    /* The view outlives its consumer and the producer. */
+    tipc_consumer_destroy(c);
+    put_frames(p, 2, 3); /* slot of frame 2 is free: 0 and 1 stay held */
+    tipc_producer_destroy(p);
+    ck_assert(!shm_exists(md));
+    ck_assert_mem_eq(tipc_view_data(v, 2), expect, sizeof expect);
+    tipc_view_release(v);
+    tipc_view_release(NULL);
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+START_TEST(test_held_frame_makes_put_time_out)
+{
+    tipc_metadata *md = make_md(unique("hold"), 2, 2, 3);
+    tipc_producer_options o;
+    ck_assert_int_eq(tipc_producer_options_init(&o, TIPC_PRODUCER_OPTIONS_VERSION), TIPC_OK);
+    o.put_timeout_ns = 50 * 1000000LL;
+    tipc_producer *p = NULL;
+    tipc_consumer *c = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, &o), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_create(&c, md, NULL), TIPC_OK);
+    put_frames(p, 0, 1);
+    tipc_view *v = NULL;
+    ck_assert_int_eq(tipc_consumer_acquire(c, 1, 0, &v), TIPC_OK); /* holds frame 0, slot 0 */
+    put_frames(p, 1, 2);                                           /* slot 1: free */
+    int32_t f[6];
+    fill(f, 2);
+    ck_assert_int_eq(tipc_producer_put(p, f, sizeof f, NULL), TIPC_E_TIMEOUT);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "holds frame 0"));
+    /* Nothing published; the held frame is intact and still readable. */
+    ck_assert_uint_eq(tipc_producer_frames_written(p), 2);
+    int32_t two[12];
+    ck_assert_int_eq(tipc_consumer_get(c, two, sizeof two, 2, 0, NULL), TIPC_OK);
+    int32_t expect[6];
+    fill(expect, 0);
+    ck_assert_mem_eq(two + 6, expect, sizeof expect);
+    tipc_view_release(v);
+    ck_assert_int_eq(tipc_producer_put(p, f, sizeof f, NULL), TIPC_OK);
+    tipc_consumer_destroy(c);
+    tipc_producer_destroy(p);
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+START_TEST(test_loan_commit_discard)
+{
+    tipc_metadata *md = make_md(unique("loan"), 2, 2, 3);
+    tipc_producer *p = NULL;
+    tipc_consumer *c = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_create(&c, md, NULL), TIPC_OK);
+    put_frames(p, 0, 1);
+    void *slot = NULL, *again = NULL;
+    size_t size = 0;
+    ck_assert_int_eq(tipc_producer_loan(p, &slot, &size), TIPC_OK);
+    ck_assert_uint_eq(size, 24);
+    ck_assert_uint_eq((uintptr_t)slot % 64, 0);
+    ck_assert_int_eq(tipc_producer_loan(p, &again, NULL), TIPC_E_BUSY);
+    ck_assert_ptr_null(again);
+    int32_t f[6];
+    ck_assert_int_eq(tipc_producer_put(p, f, sizeof f, NULL), TIPC_E_BUSY);
+    fill(slot, 7);
+    /* Unpublished: readers still see frame 0. */
+    uint64_t latest;
+    ck_assert_int_eq(tipc_consumer_latest_index(c, &latest), TIPC_OK);
+    ck_assert_uint_eq(latest, 0);
+    ck_assert_int_eq(tipc_producer_discard(p), TIPC_OK);
+    ck_assert_int_eq(tipc_producer_discard(p), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_producer_commit(p, NULL), TIPC_E_INVALID);
+
+    ck_assert_int_eq(tipc_producer_loan(p, &slot, NULL), TIPC_OK);
+    fill(slot, 8);
+    uint64_t idx = 0;
+    ck_assert_int_eq(tipc_producer_commit(p, &idx), TIPC_OK);
+    ck_assert_uint_eq(idx, 1);
+    ck_assert_int_eq(tipc_consumer_get(c, f, sizeof f, 1, 0, NULL), TIPC_OK);
+    int32_t expect[6];
+    fill(expect, 8);
+    ck_assert_mem_eq(f, expect, sizeof f);
+    /* Destroy with a loan out discards it. */
+    ck_assert_int_eq(tipc_producer_loan(p, &slot, NULL), TIPC_OK);
+    tipc_consumer_destroy(c);
+    tipc_producer_destroy(p);
+    ck_assert(!shm_exists(md));
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+static void *delayed_put(void *arg)
+{
+    tipc_producer *p = arg;
+    struct timespec ts = {0, 20 * 1000000};
+    nanosleep(&ts, NULL); /* only orders the test; the waiter's result is what is checked */
+    put_frames(p, 1, 2);
+    return NULL;
+}
+
+START_TEST(test_wait)
+{
+    tipc_metadata *md = make_md(unique("wait"), 2, 2, 3);
+    tipc_consumer *c = NULL;
+    ck_assert_int_eq(tipc_consumer_create(&c, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_wait(c, 0), TIPC_E_NOT_CONNECTED);
+    ck_assert_int_eq(tipc_consumer_wait(c, 20 * 1000000LL), TIPC_E_NOT_CONNECTED);
+    tipc_producer *p = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_wait(c, 10 * 1000000LL), TIPC_E_TIMEOUT);
+    put_frames(p, 0, 1);
+    ck_assert_int_eq(tipc_consumer_wait(c, 0), TIPC_OK);
+    int32_t f[6];
+    ck_assert_int_eq(tipc_consumer_get(c, f, sizeof f, 1, 0, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_wait(c, 0), TIPC_E_TIMEOUT); /* frame 0 already returned */
+
+    pthread_t t;
+    pthread_create(&t, NULL, delayed_put, p);
+    ck_assert_int_eq(tipc_consumer_wait(c, 10 * 1000000000LL), TIPC_OK);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(tipc_consumer_get(c, f, sizeof f, 1, 0, NULL), TIPC_OK);
+    ck_assert_int_eq(f[0], 10);
+    tipc_producer_destroy(p);
+    ck_assert_int_eq(tipc_consumer_wait(c, 1000000000LL), TIPC_E_CLOSED);
+    tipc_consumer_destroy(c);
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+START_TEST(test_lazy_connect_and_reconnect)
+{
+    tipc_metadata *md = make_md(unique("lazy"), 2, 2, 3);
+    tipc_consumer *c = NULL;
+    ck_assert_int_eq(tipc_consumer_create(&c, md, NULL), TIPC_OK);
+    int32_t f[6], expect[6];
+    ck_assert_int_eq(tipc_consumer_get(c, f, sizeof f, 1, 0, NULL), TIPC_E_NOT_CONNECTED);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), md ? "no producer" : ""));
+    ck_assert_int_eq(tipc_consumer_is_connected(c), 0);
+
+    tipc_producer *p = NULL, *p2 = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_producer_create(&p2, md, NULL), TIPC_E_EXISTS);
+    char pid[32];
+    snprintf(pid, sizeof pid, "pid %d", (int)getpid());
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), pid));
+    ck_assert_ptr_null(p2);
+    put_frames(p, 0, 3);
+    ck_assert_int_eq(tipc_consumer_get(c, f, sizeof f, 1, 0, NULL), TIPC_OK);
+    tipc_producer_destroy(p);
+    ck_assert_int_eq(tipc_consumer_get(c, f, sizeof f, 1, 0, NULL), TIPC_E_NOT_CONNECTED);
+
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK); /* a new incarnation */
+    put_frames(p, 0, 1);
+    ck_assert_int_eq(tipc_consumer_wait(c, 1000000000LL), TIPC_OK);
+    tipc_frame_info info;
+    ck_assert_int_eq(tipc_consumer_get(c, f, sizeof f, 1, 0, &info), TIPC_OK);
+    fill(expect, 0);
+    ck_assert_mem_eq(f, expect, sizeof f);
+    ck_assert_uint_eq(info.index, 0);
+    tipc_producer_destroy(p);
+    tipc_consumer_destroy(c);
+    ck_assert(!shm_exists(md));
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+START_TEST(test_bad_calls_change_nothing)
+{
+    tipc_metadata *md = make_md(unique("bad"), 2, 2, 3);
+    tipc_producer *p = NULL;
+    tipc_consumer *c = NULL;
+    ck_assert_int_eq(tipc_producer_create(NULL, md, NULL), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_producer_create(&p, NULL, NULL), TIPC_E_INVALID);
+    tipc_producer_options o = TIPC_PRODUCER_OPTIONS_INIT;
+    o.version = 99;
+    ck_assert_int_eq(tipc_producer_create(&p, md, &o), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_producer_options_init(&o, 99), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_producer_options_init(NULL, 1), TIPC_E_INVALID);
+    o = (tipc_producer_options)TIPC_PRODUCER_OPTIONS_INIT;
+    o.mode = 04755;
+    ck_assert_int_eq(tipc_producer_create(&p, md, &o), TIPC_E_INVALID);
+    ck_assert(!shm_exists(md));
+    tipc_consumer_options co;
+    ck_assert_int_eq(tipc_consumer_options_init(&co, 2), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_consumer_create(&c, NULL, NULL), TIPC_E_INVALID);
+
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_create(&c, md, NULL), TIPC_OK);
+    put_frames(p, 0, 1);
+    int32_t f[12];
+    fill(f, 5);
+    ck_assert_int_eq(tipc_producer_put(p, f, 23, NULL), TIPC_E_INVALID);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "put of 23 bytes, a frame is 24 bytes"));
+    ck_assert_int_eq(tipc_producer_put(p, NULL, 24, NULL), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_producer_put(NULL, f, 24, NULL), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_producer_loan(p, NULL, NULL), TIPC_E_INVALID);
+    ck_assert_uint_eq(tipc_producer_frames_written(p), 1);
+
+    memset(f, 0x77, sizeof f);
+    ck_assert_int_eq(tipc_consumer_get(c, f, 25, 1, 0, NULL), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_consumer_get(c, f, 24, 0, 0, NULL), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_consumer_get(c, f, 72, 3, 0, NULL), TIPC_E_INVALID);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "3 frames from a history of 2"));
+    ck_assert_int_eq(tipc_consumer_get(c, NULL, 24, 1, 0, NULL), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_consumer_get(NULL, f, 24, 1, 0, NULL), TIPC_E_INVALID);
+    ck_assert_int_eq(f[0], 0x77777777);
+    tipc_view *v = (tipc_view *)0x1;
+    ck_assert_int_eq(tipc_consumer_acquire(c, 0, 0, &v), TIPC_E_INVALID);
+    ck_assert_ptr_null(v);
+    ck_assert_int_eq(tipc_consumer_acquire(c, 1, 0, NULL), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_consumer_wait(NULL, 0), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_consumer_latest_index(c, NULL), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_view_info(NULL, 0, NULL), TIPC_E_INVALID);
+    ck_assert_uint_eq(tipc_view_count(NULL), 0);
+    ck_assert_int_eq(tipc_consumer_is_connected(NULL), 0);
+    ck_assert_ptr_null(tipc_producer_metadata(NULL));
+    ck_assert_str_eq(tipc_metadata_name(NULL), "");
+    tipc_producer_destroy(NULL);
+    tipc_consumer_destroy(NULL);
+
+    /* CUDA is its own issue: a clear error, nothing created. */
+    int64_t shape[1] = {4};
+    tipc_metadata *gpu = NULL;
+    tipc_producer *gp = NULL;
+    ck_assert_int_eq(tipc_metadata_create(&gpu, unique("gpu"), TIPC_DTYPE_FLOAT32, 1, shape,
+                                          TIPC_BACKEND_TORCH_CUDA, 2, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_producer_create(&gp, gpu, NULL), TIPC_E_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "CUDA not available"));
+    ck_assert(!shm_exists(gpu));
+    tipc_metadata_destroy(gpu);
+
+    tipc_consumer_destroy(c);
+    tipc_producer_destroy(p);
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+/* ------------------------------------------------------------ bad segments */
+
+static void write_file(const char *path, const void *data, size_t size, mode_t mode)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, mode);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, data, size), (ssize_t)size);
+    close(fd);
+}
+
+/* Copy a live producer's segment, let @p corrupt change it, and reopen. */
+static tipc_status open_corrupted(void (*corrupt)(struct tipc_seg_header *, size_t *))
+{
+    tipc_metadata *md = make_md(unique("corrupt"), 2, 2, 3);
+    tipc_producer *p = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    char path[128];
+    snprintf(path, sizeof path, "/dev/shm%s", tipc_metadata_shm_name(md));
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    size_t size = (size_t)st.st_size;
+    unsigned char *copy = malloc(size);
+    int fd = open(path, O_RDONLY);
+    ck_assert_int_eq(read(fd, copy, size), (ssize_t)size);
+    close(fd);
+    corrupt((struct tipc_seg_header *)copy, &size);
+    unlink(path);
+    write_file(path, copy, size, 0600); /* the producer is alive: only the bytes are bad */
+    tipc_consumer *c = NULL;
+    ck_assert_int_eq(tipc_consumer_create(&c, md, NULL), TIPC_OK);
+    int32_t f[6];
+    tipc_status st2 = tipc_consumer_get(c, f, sizeof f, 1, 0, NULL);
+    tipc_consumer_destroy(c);
+    /* Readers never change a segment they reject. */
+    unsigned char *after = malloc(size);
+    fd = open(path, O_RDONLY);
+    ck_assert_int_eq(read(fd, after, size), (ssize_t)size);
+    close(fd);
+    ck_assert_mem_eq(after, copy, size);
+    free(after);
+    free(copy);
+    tipc_producer_destroy(p);
+    unlink(path);
+    tipc_metadata_destroy(md);
+    return st2;
+}
+
+static void bad_magic(struct tipc_seg_header *h, size_t *size) { (void)size; h->magic[0] = 'X'; }
+static void bad_version(struct tipc_seg_header *h, size_t *size) { (void)size; h->layout_version = 7; }
+static void truncated(struct tipc_seg_header *h, size_t *size) { (void)h; *size -= 64; }
+static void tiny(struct tipc_seg_header *h, size_t *size) { (void)h; *size = 16; }
+static void bad_layout(struct tipc_seg_header *h, size_t *size) { (void)size; h->frames_offset += 64; }
+static void bad_meta(struct tipc_seg_header *h, size_t *size) { (void)size; h->meta.history_len = 0; }
+
+START_TEST(test_corrupt_segments)
+{
+    ck_assert_int_eq(open_corrupted(bad_magic), TIPC_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "bad magic"));
+    ck_assert_int_eq(open_corrupted(bad_version), TIPC_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "layout version 7"));
+    ck_assert_int_eq(open_corrupted(truncated), TIPC_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "truncated"));
+    ck_assert_int_eq(open_corrupted(tiny), TIPC_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "truncated: 16 bytes"));
+    ck_assert_int_eq(open_corrupted(bad_layout), TIPC_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "inconsistent"));
+    ck_assert_int_eq(open_corrupted(bad_meta), TIPC_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "metadata is invalid"));
+}
+END_TEST
+
+START_TEST(test_producer_refuses_foreign_file)
+{
+    tipc_metadata *md = make_md(unique("foreign"), 2, 2, 3);
+    char path[128];
+    snprintf(path, sizeof path, "/dev/shm%s", tipc_metadata_shm_name(md));
+    write_file(path, "hello, not a pool", 17, 0600);
+    tipc_producer *p = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "not a tensor-ipc segment"));
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0); /* left alone */
+    ck_assert_int_eq(st.st_size, 17);
+    unlink(path);
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+START_TEST(test_mismatch_changes_nothing)
+{
+    tipc_metadata *md = make_md(unique("mm"), 2, 2, 3);
+    tipc_metadata *other = NULL;
+    int64_t shape[2] = {2, 4};
+    ck_assert_int_eq(tipc_metadata_create(&other, tipc_metadata_name(md), TIPC_DTYPE_FLOAT32, 2,
+                                          shape, TIPC_BACKEND_NUMPY, 3, NULL), TIPC_OK);
+    tipc_producer *p = NULL;
+    tipc_consumer *c = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_create(&c, other, NULL), TIPC_OK);
+    float f[8];
+    ck_assert_int_eq(tipc_consumer_get(c, f, sizeof f, 1, 0, NULL), TIPC_E_MISMATCH);
+    const char *e = tipc_last_error();
+    ck_assert_ptr_nonnull(strstr(e, "dtype float32 vs int32"));
+    ck_assert_ptr_nonnull(strstr(e, "shape (2,4) vs (2,3)"));
+    ck_assert_ptr_nonnull(strstr(e, "history_len 3 vs 2"));
+    ck_assert_int_eq(tipc_consumer_connect(c), TIPC_E_MISMATCH);
+    /* No reader entry was claimed. */
+    char path[128];
+    snprintf(path, sizeof path, "/dev/shm%s", tipc_metadata_shm_name(md));
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    fstat(fd, &st);
+    void *base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    const struct tipc_seg_header *h = base;
+    const struct tipc_seg_reader *r = (const void *)((const char *)base + h->readers_offset);
+    for (int i = 0; i < TIPC_SEG_MAX_READERS; i++)
+        ck_assert_uint_eq((uint32_t)atomic_load(&r[i].owner), 0);
+    munmap(base, (size_t)st.st_size);
+    tipc_consumer_destroy(c);
+    tipc_producer_destroy(p);
+    tipc_metadata_destroy(other);
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+START_TEST(test_segment_of_another_user)
+{
+    ck_assert_msg(geteuid() == 0, "this test chowns a segment and must run as root");
+    tipc_metadata *md = make_md(unique("uid"), 2, 2, 3);
+    tipc_producer *p = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    char path[128];
+    snprintf(path, sizeof path, "/dev/shm%s", tipc_metadata_shm_name(md));
+    ck_assert_int_eq(chown(path, 65534, 65534), 0);
+    tipc_consumer *c = NULL;
+    ck_assert_int_eq(tipc_consumer_create(&c, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_connect(c), TIPC_E_PERMISSION);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "belongs to uid 65534"));
+    tipc_producer *p2 = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p2, md, NULL), TIPC_E_PERMISSION);
+    tipc_consumer_destroy(c);
+    tipc_producer_destroy(p);
+    ck_assert(!shm_exists(md));
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+START_TEST(test_shm_too_small)
+{
+    struct statvfs vfs;
+    ck_assert_int_eq(statvfs("/dev/shm", &vfs), 0);
+    uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+    int64_t shape[1] = {(int64_t)(avail / 4 + 1)};
+    tipc_metadata *md = NULL;
+    ck_assert_int_eq(tipc_metadata_create(&md, unique("nospace"), TIPC_DTYPE_UINT8, 1, shape,
+                                          TIPC_BACKEND_NUMPY, 8, NULL), TIPC_OK);
+    tipc_producer *p = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_E_NO_SPACE);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "needs"));
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "free"));
+    ck_assert_ptr_null(p);
+    ck_assert(!shm_exists(md));
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+START_TEST(test_permissions_default_owner_only)
+{
+    tipc_metadata *md = make_md(unique("mode"), 2, 2, 3);
+    tipc_producer *p = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    char path[128];
+    snprintf(path, sizeof path, "/dev/shm%s", tipc_metadata_shm_name(md));
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    tipc_producer_destroy(p);
+    tipc_producer_options o = TIPC_PRODUCER_OPTIONS_INIT;
+    o.mode = 0644;
+    ck_assert_int_eq(tipc_producer_create(&p, md, &o), TIPC_OK);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0644);
+    tipc_producer_destroy(p);
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+static Suite *unit_suite(void)
+{
+    Suite *s = suite_create("unit");
+    TCase *tc;
+#define CASE(name, fn)                 \
+    tc = tcase_create(name);           \
+    tcase_add_test(tc, fn);            \
+    suite_add_tcase(s, tc)
+    CASE("version_and_status", test_version_and_status);
+    CASE("dtypes", test_dtypes);
+    CASE("metadata_fields", test_metadata_fields);
+    CASE("metadata_compare", test_metadata_compare_names_every_field);
+    CASE("metadata_bad_input", test_metadata_bad_input);
+    CASE("put_get_history", test_put_get_latest_and_history);
+    CASE("acquire_views", test_acquire_views);
+    CASE("held_frame_put_timeout", test_held_frame_makes_put_time_out);
+    CASE("loan_commit_discard", test_loan_commit_discard);
+    CASE("wait", test_wait);
+    CASE("lazy_connect_reconnect", test_lazy_connect_and_reconnect);
+    CASE("bad_calls_change_nothing", test_bad_calls_change_nothing);
+    CASE("corrupt_segments", test_corrupt_segments);
+    CASE("producer_refuses_foreign_file", test_producer_refuses_foreign_file);
+    CASE("mismatch_changes_nothing", test_mismatch_changes_nothing);
+    CASE("segment_of_another_user", test_segment_of_another_user);
+    CASE("shm_too_small", test_shm_too_small);
+    CASE("permissions", test_permissions_default_owner_only);
+#undef CASE
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(unit_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
