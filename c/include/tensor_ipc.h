@@ -243,6 +243,61 @@ typedef struct tipc_frame_info {
 TIPC_API int64_t tipc_now_ns(void);
 
 /* ------------------------------------------------------------------------ */
+/* Control plane (Cyclone DDS)                                              */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * A control-plane context: one DDS participant on one domain. Producers and
+ * consumers created without a context share the process's default context
+ * (domain $TIPC_DOMAIN_ID, else 0), created on first use. A context must
+ * outlive the producers and consumers made with it. Thread safe.
+ */
+typedef struct tipc_context tipc_context;
+
+#define TIPC_CONTEXT_OPTIONS_VERSION 1
+
+/** Context options. Fields are only ever appended. */
+typedef struct tipc_context_options {
+    unsigned int version; /**< TIPC_CONTEXT_OPTIONS_VERSION */
+    int32_t domain_id;    /**< 0..232; < 0 = $TIPC_DOMAIN_ID or 0 */
+} tipc_context_options;
+
+#define TIPC_CONTEXT_OPTIONS_INIT { TIPC_CONTEXT_OPTIONS_VERSION, -1 }
+
+/** Fill @p opts with defaults. @retval TIPC_OK @retval TIPC_E_INVALID */
+TIPC_API tipc_status tipc_context_options_init(tipc_context_options *opts,
+                                               unsigned int version);
+
+/**
+ * Join a DDS domain.
+ * @param out  receives the context (owned: tipc_context_destroy).
+ * @param opts NULL for defaults.
+ * @retval TIPC_OK @retval TIPC_E_INVALID bad domain id or options.
+ * @retval TIPC_E_SYSTEM DDS could not start (the sentence gives its reason).
+ */
+TIPC_API tipc_status tipc_context_create(tipc_context **out, const tipc_context_options *opts);
+
+/** Leave the domain. Accepts NULL. Must not be called while objects made with it live. */
+TIPC_API void tipc_context_destroy(tipc_context *ctx);
+
+/** Domain id of @p ctx; -1 for NULL. */
+TIPC_API int32_t tipc_context_domain_id(const tipc_context *ctx);
+
+/**
+ * List the pools announced in @p ctx's domain (NULL = default context).
+ * @param wait_ns   how long to let discovery run first (e.g. 500 ms for a new process).
+ * @param out_list  receives an array of owned metadata (tipc_pool_list_free);
+ *                  each carries the producer's pid (tipc_metadata_creator_pid).
+ * @param out_count receives the number of entries.
+ * @retval TIPC_OK @retval TIPC_E_INVALID @retval TIPC_E_NOMEM @retval TIPC_E_SYSTEM
+ */
+TIPC_API tipc_status tipc_discover_pools(tipc_context *ctx, int64_t wait_ns,
+                                         tipc_metadata ***out_list, size_t *out_count);
+
+/** Free a list from tipc_discover_pools. Accepts NULL. */
+TIPC_API void tipc_pool_list_free(tipc_metadata **list, size_t count);
+
+/* ------------------------------------------------------------------------ */
 /* Producer                                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -257,9 +312,12 @@ typedef struct tipc_producer_options {
     unsigned int mode;        /**< permission bits of the segment; 0 = 0600 */
     int64_t put_timeout_ns;   /**< longest wait for a reader holding the slot
                                    about to be overwritten; < 0 = 1 s default */
+    tipc_context *context;    /**< control-plane context; NULL = process default */
+    int control_plane;        /**< 1 = announce over DDS (default); 0 = shared memory only */
+    int publish_progress;     /**< 1 = a DDS progress sample after each put (default) */
 } tipc_producer_options;
 
-#define TIPC_PRODUCER_OPTIONS_INIT { TIPC_PRODUCER_OPTIONS_VERSION, 0600, -1 }
+#define TIPC_PRODUCER_OPTIONS_INIT { TIPC_PRODUCER_OPTIONS_VERSION, 0600, -1, NULL, 1, 1 }
 
 /**
  * Fill @p opts with defaults for the given struct version.
@@ -350,11 +408,12 @@ typedef struct tipc_consumer tipc_consumer;
 
 /** Consumer options. Fields are only ever appended. */
 typedef struct tipc_consumer_options {
-    unsigned int version; /**< TIPC_CONSUMER_OPTIONS_VERSION */
-    unsigned int reserved_;
+    unsigned int version;  /**< TIPC_CONSUMER_OPTIONS_VERSION */
+    int control_plane;     /**< 1 = follow DDS announcements (default); 0 = shared memory only */
+    tipc_context *context; /**< control-plane context; NULL = process default */
 } tipc_consumer_options;
 
-#define TIPC_CONSUMER_OPTIONS_INIT { TIPC_CONSUMER_OPTIONS_VERSION, 0 }
+#define TIPC_CONSUMER_OPTIONS_INIT { TIPC_CONSUMER_OPTIONS_VERSION, 1, NULL }
 
 /** Fill @p opts with defaults. @retval TIPC_OK @retval TIPC_E_INVALID */
 TIPC_API tipc_status tipc_consumer_options_init(tipc_consumer_options *opts,

@@ -1,3 +1,4 @@
+#include "discovery.h"
 #include "metadata.h"
 #include "pool.h"
 #include "proc.h"
@@ -19,6 +20,7 @@ struct tipc_consumer {
     struct tipc_metadata md;
     pthread_mutex_t lock;
     struct tipc_pool *pool;    /* NULL while not connected */
+    struct tipc_dds_sub *follow; /* NULL without control plane */
     int64_t next_check_ns;
     _Atomic uint64_t seen;     /* newest frame returned, as index + 1 */
 };
@@ -59,6 +61,13 @@ tipc_status tipc_consumer_create(tipc_consumer **out, const tipc_metadata *md,
     if (!c)
         return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", md->name);
     c->md = *md;
+    if (!opts || opts->control_plane) {
+        tipc_status st = tipc__dds_sub_create(&c->follow, opts ? opts->context : NULL, md);
+        if (st) {
+            free(c);
+            return st;
+        }
+    }
     pthread_mutex_init(&c->lock, NULL);
     *out = c;
     return TIPC_OK;
@@ -76,6 +85,7 @@ void tipc_consumer_destroy(tipc_consumer *c)
         return;
     if (c->pool)
         drop_locked(c);
+    tipc__dds_sub_destroy(c->follow);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -101,7 +111,14 @@ static tipc_status connection_ex(struct tipc_consumer *c, struct tipc_pool **out
                 *dropped = 1;
         }
     }
-    if (!c->pool) {
+    if (!c->pool && c->follow) {
+        /* An announcement that disagrees with us is reported even before the
+         * segment is reachable (e.g. a producer on another host). */
+        enum tipc_dds_peer peer;
+        uint64_t incarnation = 0;
+        st = tipc__dds_sub_poll(c->follow, &peer, &incarnation);
+    }
+    if (!c->pool && st == TIPC_OK) {
         st = tipc__pool_open(&c->pool, &c->md);
         if (st == TIPC_OK) {
             atomic_store(&c->seen, 0); /* a new producer counts frames from 0 */

@@ -1,3 +1,4 @@
+#include "discovery.h"
 #include "metadata.h"
 #include "pool.h"
 #include "status.h"
@@ -12,6 +13,7 @@ struct tipc_producer {
     struct tipc_metadata md;
     struct tipc_pool *pool;
     tipc_producer_options opts;
+    struct tipc_dds_pub *announce;   /* NULL without control plane */
     uint64_t next_index;
     int loan_out;
     uint64_t loan_old_seq;
@@ -60,7 +62,14 @@ tipc_status tipc_producer_create(tipc_producer **out, const tipc_metadata *md,
     p->md.creator_pid = getpid();
     p->opts = o;
     tipc_status st = tipc__pool_create(&p->pool, &p->md, o.mode);
+    if (st == TIPC_OK && o.control_plane)
+        st = tipc__dds_pub_create(&p->announce, o.context, &p->md, p->pool->hdr->incarnation,
+                                  o.publish_progress);
     if (st) {
+        if (p->pool) {
+            tipc__pool_close(p->pool);
+            tipc__pool_unref(p->pool);
+        }
         free(p);
         return st;
     }
@@ -74,6 +83,7 @@ void tipc_producer_destroy(tipc_producer *p)
         return;
     if (p->loan_out)
         tipc__pool_abort_write(p->pool, p->next_index, p->loan_old_seq);
+    tipc__dds_pub_destroy(p->announce);
     tipc__pool_close(p->pool);
     tipc__pool_unref(p->pool);
     free(p);
@@ -110,6 +120,10 @@ tipc_status tipc_producer_commit(tipc_producer *p, uint64_t *out_index)
         return tipc__fail(TIPC_E_INVALID, "pool '%s': commit without a loan", p->md.name);
     tipc__pool_commit(p->pool, p->next_index);
     p->loan_out = 0;
+    if (p->announce)
+        tipc__dds_pub_progress(p->announce, p->next_index,
+                               atomic_load_explicit(&tipc__pool_slot(p->pool, p->next_index)
+                                                         ->timestamp_ns, memory_order_relaxed));
     if (out_index)
         *out_index = p->next_index;
     p->next_index++;

@@ -1,0 +1,36 @@
+/* Control plane over Cyclone DDS (internal). Knows nothing of frame memory:
+ * it announces pools, carries progress, and tells consumers about producers.
+ * One DDS participant per context; the default context serves the process. */
+#ifndef TIPC_DISCOVERY_H
+#define TIPC_DISCOVERY_H
+
+#include "metadata.h"
+
+struct tipc_dds_pub;
+struct tipc_dds_sub;
+
+/* What a consumer's subscription has learnt about its producer. */
+enum tipc_dds_peer { TIPC_PEER_UNKNOWN = 0, TIPC_PEER_ALIVE = 1, TIPC_PEER_GONE = 2 };
+
+/* Announce @p md (with incarnation) from @p ctx (NULL = default context). */
+tipc_status tipc__dds_pub_create(struct tipc_dds_pub **out, tipc_context *ctx,
+                                 const struct tipc_metadata *md, uint64_t incarnation,
+                                 int progress);
+void tipc__dds_pub_progress(struct tipc_dds_pub *pub, uint64_t index, int64_t timestamp_ns);
+/* Dispose the announcement (consumers learn the producer is gone) and free. */
+void tipc__dds_pub_destroy(struct tipc_dds_pub *pub);
+
+/* Follow the announcements of @p md's pool. */
+tipc_status tipc__dds_sub_create(struct tipc_dds_sub **out, tipc_context *ctx,
+                                 const struct tipc_metadata *md);
+/* Latest state; on a mismatching announcement returns TIPC_E_MISMATCH with
+ * the sentence set. *incarnation receives the announced incarnation. */
+tipc_status tipc__dds_sub_poll(struct tipc_dds_sub *sub, enum tipc_dds_peer *peer,
+                               uint64_t *incarnation);
+void tipc__dds_sub_destroy(struct tipc_dds_sub *sub);
+
+/* Convert a received announcement into validated metadata (never trusts sizes). */
+struct tensor_ipc_PoolMeta;
+tipc_status tipc__dds_meta_from_msg(struct tipc_metadata *md, const struct tensor_ipc_PoolMeta *m);
+
+#endif
