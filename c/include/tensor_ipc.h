@@ -455,8 +455,9 @@ TIPC_API int tipc_consumer_is_connected(const tipc_consumer *c);
  * Copy the latest @p count frames into @p dst, stacked on a leading axis
  * (count == 1: just the frame). Frames not written yet are padding: zeros, or
  * the oldest frame read with TIPC_READ_PAD_FILL. Padding goes at the old end
- * (last when latest first, first when oldest first). A frame is held only while
- * it is copied.
+ * (last when latest first, first when oldest first). The oldest frame of a
+ * full-history read is padding too while the producer is overwriting it. A
+ * frame is held only while it is copied.
  *
  * @param dst       destination of count * frame_bytes bytes.
  * @param dst_size  size of dst; must equal count * frame_bytes.
@@ -467,6 +468,9 @@ TIPC_API int tipc_consumer_is_connected(const tipc_consumer *c);
  * @retval TIPC_E_INVALID        NULL pointer, bad count or dst_size (nothing written).
  * @retval TIPC_E_NOT_CONNECTED  no producer; dst untouched.
  * @retval TIPC_E_NO_DATA        connected but no frame written yet; dst untouched.
+ * @retval TIPC_E_BUSY           the producer kept overwriting the frames for 1 s
+ *                               (history_len too small for this reader).
+ * @retval TIPC_E_CLOSED         the producer died while the read was retrying.
  * @retval TIPC_E_MISMATCH, TIPC_E_CORRUPT, TIPC_E_PERMISSION as for connect.
  */
 TIPC_API tipc_status tipc_consumer_get(tipc_consumer *c, void *dst, size_t dst_size,
@@ -505,6 +509,23 @@ TIPC_API tipc_status tipc_consumer_wait(tipc_consumer *c, int64_t timeout_ns);
  * @retval TIPC_OK @retval TIPC_E_NOT_CONNECTED @retval TIPC_E_NO_DATA
  */
 TIPC_API tipc_status tipc_consumer_latest_index(tipc_consumer *c, uint64_t *out_index);
+
+/**
+ * Called on a library thread for each new frame (frames the thread could not
+ * keep up with are skipped: @p index is the newest). The callback may call
+ * get, acquire, latest_index and view functions on @p c, but must not destroy
+ * @p c or change its callback. Keep it short: the next call waits for it.
+ */
+typedef void (*tipc_frame_callback)(tipc_consumer *c, uint64_t index, void *user);
+
+/**
+ * Start (fn != NULL) or stop (fn == NULL) calling @p fn for each new frame.
+ * Stopping waits until a running call returns. Not to be called from the
+ * callback itself. tipc_consumer_destroy stops it too.
+ * @retval TIPC_OK @retval TIPC_E_INVALID @retval TIPC_E_SYSTEM the thread could not start.
+ */
+TIPC_API tipc_status tipc_consumer_set_callback(tipc_consumer *c, tipc_frame_callback fn,
+                                                void *user);
 
 /** Number of frames in the view. */
 TIPC_API uint32_t tipc_view_count(const tipc_view *v);

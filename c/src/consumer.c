@@ -23,6 +23,12 @@ struct tipc_consumer {
     struct tipc_dds_sub *follow; /* NULL without control plane */
     int64_t next_check_ns;
     _Atomic uint64_t seen;     /* newest frame returned, as index + 1 */
+
+    pthread_t cb_thread;
+    int cb_running;
+    _Atomic int cb_stop;
+    tipc_frame_callback cb_fn;
+    void *cb_user;
 };
 
 struct tipc_view {
@@ -83,6 +89,7 @@ void tipc_consumer_destroy(tipc_consumer *c)
 {
     if (!c)
         return;
+    tipc_consumer_set_callback(c, NULL, NULL);
     if (c->pool)
         drop_locked(c);
     tipc__dds_sub_destroy(c->follow);
@@ -181,6 +188,9 @@ static tipc_status lapped(struct tipc_pool *pool, int64_t *deadline, unsigned at
     int64_t now = tipc__mono_ns();
     if (attempt == 1)
         *deadline = now + READ_RETRY_NS;
+    else if (attempt % 1024 == 0 && !tipc__pool_producer_alive(pool))
+        return tipc__fail(TIPC_E_CLOSED, "pool '%s': the producer died while writing",
+                          pool->name);
     else if (now >= *deadline)
         return tipc__fail(TIPC_E_BUSY,
                           "pool '%s': the producer overwrote the frames being read for %lld ms; "
@@ -188,6 +198,16 @@ static tipc_status lapped(struct tipc_pool *pool, int64_t *deadline, unsigned at
     if (attempt > 8)
         sched_yield();
     return TIPC_OK;
+}
+
+/* The producer is writing the next frame into the slot of @p index: that frame
+ * is gone for good (even if the producer dies now), so it reads as padding
+ * instead of making the reader retry. Only the oldest frame of a full-history
+ * read can be in this state. */
+static int being_overwritten(struct tipc_pool *pool, uint64_t index)
+{
+    uint64_t seq = atomic_load(&tipc__pool_slot(pool, index)->seq);
+    return (seq & TIPC_SEG_WRITING) && (seq & ~TIPC_SEG_WRITING) == index + pool->history_len + 1;
 }
 
 static tipc_status no_data(struct tipc_pool *pool)
@@ -214,6 +234,10 @@ static tipc_status read_copy(struct tipc_consumer *c, struct tipc_pool *pool, un
             uint64_t idx = w - 1 - k;
             uint32_t pos = oldest_first ? count - 1 - k : k;
             if (!tipc__pool_hold(pool, idx)) {
+                if (k > 0 && k == avail - 1 && being_overwritten(pool, idx)) {
+                    avail--;
+                    continue;
+                }
                 ok = 0;
                 break;
             }
@@ -233,7 +257,7 @@ static tipc_status read_copy(struct tipc_consumer *c, struct tipc_pool *pool, un
     uint32_t oldest_pos = oldest_first ? count - avail : avail - 1;
     for (uint32_t k = avail; k < count; k++) {
         uint32_t pos = oldest_first ? count - 1 - k : k;
-        if (flags & TIPC_READ_PAD_FILL)
+        if ((flags & TIPC_READ_PAD_FILL) && avail > 0)
             memcpy(dst + (size_t)pos * fb, dst + (size_t)oldest_pos * fb, fb);
         else
             memset(dst + (size_t)pos * fb, 0, fb);
@@ -311,7 +335,8 @@ tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count, unsigned int
                 continue;
             uint64_t idx = w - 1 - k;
             if (!tipc__pool_hold(pool, idx)) {
-                ok = 0;
+                if (k == 0 || k != count - 1 || !being_overwritten(pool, idx))
+                    ok = 0;
                 continue;
             }
             v->data[pos] = tipc__pool_frame(pool, idx);
@@ -414,4 +439,55 @@ void tipc_view_release(tipc_view *v)
     view_unhold(v);
     tipc__pool_unref(v->pool);
     free(v);
+}
+
+/* The callback thread keeps its own notion of "seen", independent of what
+ * get/acquire return, so user reads never hide frames from it. */
+static void *callback_main(void *arg)
+{
+    struct tipc_consumer *c = arg;
+    uint64_t seen = 0;
+    struct tipc_pool *current = NULL;
+    while (!atomic_load(&c->cb_stop)) {
+        struct tipc_pool *pool;
+        if (connection(c, &pool) != TIPC_OK) {
+            struct timespec ts = {0, CONNECT_POLL_NS};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        if (pool != current) { /* a new producer counts from 0 */
+            current = pool;
+            seen = 0;
+        }
+        uint64_t w = atomic_load(&pool->hdr->write_seq);
+        if (w > seen) {
+            seen = w;
+            c->cb_fn(c, w - 1, c->cb_user);
+        } else {
+            tipc__pool_wait(pool, seen, tipc__mono_ns() + PRODUCER_CHECK_NS);
+        }
+        tipc__pool_unref(pool);
+    }
+    return NULL;
+}
+
+tipc_status tipc_consumer_set_callback(tipc_consumer *c, tipc_frame_callback fn, void *user)
+{
+    TIPC_CHECK_ARG(c, "consumer is NULL");
+    if (c->cb_running) {
+        atomic_store(&c->cb_stop, 1);
+        pthread_join(c->cb_thread, NULL);
+        c->cb_running = 0;
+    }
+    if (!fn)
+        return TIPC_OK;
+    c->cb_fn = fn;
+    c->cb_user = user;
+    atomic_store(&c->cb_stop, 0);
+    int err = pthread_create(&c->cb_thread, NULL, callback_main, c);
+    if (err)
+        return tipc__fail_errno(TIPC_E_SYSTEM, err, "pool '%s': cannot start the callback thread",
+                                c->md.name);
+    c->cb_running = 1;
+    return TIPC_OK;
 }

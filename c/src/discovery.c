@@ -114,8 +114,9 @@ static tipc_status resolve(tipc_context **ctx)
     return st;
 }
 
-/* DDS topic names may not hold '/': it becomes "__" (names never contain "__"
- * twice in a row after this, because pool names cannot contain "//"). */
+/* DDS topic names hold only [A-Za-z0-9_]: '/' becomes "__" and '-' "_".
+ * Two pools may then share a topic ("a-b", "a_b"); the key field `pool` keeps
+ * them apart, and readers match on it. */
 static void topic_name(char *buf, size_t size, const char *pool, const char *suffix)
 {
     size_t n = (size_t)snprintf(buf, size, "tensoripc_");
@@ -124,7 +125,7 @@ static void topic_name(char *buf, size_t size, const char *pool, const char *suf
             buf[n++] = '_';
             buf[n++] = '_';
         } else {
-            buf[n++] = *p;
+            buf[n++] = *p == '-' ? '_' : *p;
         }
     }
     snprintf(buf + n, size - n, "_%s", suffix);
@@ -316,27 +317,34 @@ tipc_status tipc__dds_sub_create(struct tipc_dds_sub **out, tipc_context *ctx,
 tipc_status tipc__dds_sub_poll(struct tipc_dds_sub *sub, enum tipc_dds_peer *peer,
                                uint64_t *incarnation)
 {
-    void *samples[1] = {NULL};
-    dds_sample_info_t info;
+    enum { MAX = 8 };
+    void *samples[MAX] = {NULL};
+    dds_sample_info_t infos[MAX];
     *peer = TIPC_PEER_UNKNOWN;
     /* read (not take): the newest state stays for the next poll. */
-    int n = dds_read(sub->reader, samples, &info, 1, 1);
-    if (n <= 0)
-        return TIPC_OK;
+    int n = dds_read(sub->reader, samples, infos, MAX, MAX);
     tipc_status st = TIPC_OK;
-    if (info.instance_state != DDS_IST_ALIVE) {
-        *peer = TIPC_PEER_GONE;
-    } else if (info.valid_data) {
+    for (int i = 0; i < n; i++) {
+        const tensor_ipc_PoolMeta *m = samples[i];
+        if (strncmp(m->pool, sub->md.name, sizeof m->pool) != 0)
+            continue; /* another pool sharing the topic name */
+        if (infos[i].instance_state != DDS_IST_ALIVE) {
+            *peer = TIPC_PEER_GONE;
+            continue;
+        }
+        if (!infos[i].valid_data)
+            continue;
         struct tipc_metadata got;
-        st = tipc__dds_meta_from_msg(&got, samples[0]);
+        st = tipc__dds_meta_from_msg(&got, m);
         if (st == TIPC_OK)
             st = tipc_metadata_compare(&sub->md, &got);
-        if (st == TIPC_OK) {
-            *peer = TIPC_PEER_ALIVE;
-            *incarnation = ((tensor_ipc_PoolMeta *)samples[0])->incarnation;
-        }
+        if (st != TIPC_OK)
+            break;
+        *peer = TIPC_PEER_ALIVE;
+        *incarnation = m->incarnation;
     }
-    dds_return_loan(sub->reader, samples, n);
+    if (n > 0)
+        dds_return_loan(sub->reader, samples, n);
     return st;
 }
 

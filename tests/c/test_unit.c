@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 static char pool_name[64];
@@ -725,6 +726,107 @@ START_TEST(test_permissions_default_owner_only)
 }
 END_TEST
 
+/* ------------------------------------------------------ control plane */
+
+struct cb_state {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    uint64_t last;
+    int calls;
+};
+
+static void on_frame(tipc_consumer *c, uint64_t index, void *user)
+{
+    struct cb_state *s = user;
+    int32_t f[6];
+    /* A callback may read the frame it was told about. */
+    tipc_status st = tipc_consumer_get(c, f, sizeof f, 1, 0, NULL);
+    pthread_mutex_lock(&s->lock);
+    if (st == TIPC_OK && (uint64_t)f[0] / 10 >= index) {
+        s->last = index;
+        s->calls++;
+    }
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+START_TEST(test_callback_per_frame)
+{
+    tipc_metadata *md = make_md(unique("cb"), 4, 2, 3);
+    tipc_consumer *c = NULL;
+    tipc_producer *p = NULL;
+    struct cb_state s = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+    ck_assert_int_eq(tipc_consumer_create(&c, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_set_callback(NULL, on_frame, &s), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_consumer_set_callback(c, on_frame, &s), TIPC_OK); /* before the producer */
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    for (int k = 0; k < 5; k++) {
+        put_frames(p, k, k + 1);
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 10;
+        pthread_mutex_lock(&s.lock);
+        while (s.calls < k + 1 && pthread_cond_timedwait(&s.cond, &s.lock, &deadline) == 0)
+            ;
+        ck_assert_int_eq(s.calls, k + 1);
+        ck_assert_uint_eq(s.last, (uint64_t)k);
+        pthread_mutex_unlock(&s.lock);
+    }
+    ck_assert_int_eq(tipc_consumer_set_callback(c, NULL, NULL), TIPC_OK);
+    put_frames(p, 5, 6);
+    ck_assert_int_eq(tipc_consumer_wait(c, 1000000000LL), TIPC_OK);
+    pthread_mutex_lock(&s.lock);
+    ck_assert_int_eq(s.calls, 5); /* stopped: no call for frame 5 */
+    pthread_mutex_unlock(&s.lock);
+    tipc_consumer_destroy(c);
+    tipc_producer_destroy(p);
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+START_TEST(test_discover_pools)
+{
+    tipc_metadata *md = make_md(unique("disc"), 3, 2, 3);
+    tipc_producer *p = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    tipc_metadata **list = NULL;
+    size_t n = 0, found = 0;
+    for (int tries = 0; tries < 50 && !found; tries++) {
+        ck_assert_int_eq(tipc_discover_pools(NULL, 100 * 1000000LL, &list, &n), TIPC_OK);
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(tipc_metadata_name(list[i]), tipc_metadata_name(md)) == 0) {
+                found = 1;
+                ck_assert_int_eq(tipc_metadata_compare(md, list[i]), TIPC_OK);
+                ck_assert_int_eq(tipc_metadata_creator_pid(list[i]), getpid());
+            }
+        tipc_pool_list_free(list, n);
+    }
+    ck_assert_msg(found, "the producer's announcement was not discovered");
+    tipc_producer_destroy(p);
+    /* Disposed: the pool disappears from the directory. */
+    for (int tries = 0; tries < 50 && found; tries++) {
+        found = 0;
+        ck_assert_int_eq(tipc_discover_pools(NULL, 100 * 1000000LL, &list, &n), TIPC_OK);
+        for (size_t i = 0; i < n; i++)
+            found |= strcmp(tipc_metadata_name(list[i]), tipc_metadata_name(md)) == 0;
+        tipc_pool_list_free(list, n);
+    }
+    ck_assert_msg(!found, "the pool is still listed after its producer closed");
+    tipc_context_options o;
+    tipc_context *ctx = NULL;
+    ck_assert_int_eq(tipc_context_options_init(&o, TIPC_CONTEXT_OPTIONS_VERSION), TIPC_OK);
+    o.domain_id = 500;
+    ck_assert_int_eq(tipc_context_create(&ctx, &o), TIPC_E_INVALID);
+    ck_assert_ptr_null(ctx);
+    o.domain_id = 7;
+    ck_assert_int_eq(tipc_context_create(&ctx, &o), TIPC_OK);
+    ck_assert_int_eq(tipc_context_domain_id(ctx), 7);
+    tipc_context_destroy(ctx);
+    tipc_context_destroy(NULL);
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
 static Suite *unit_suite(void)
 {
     Suite *s = suite_create("unit");
@@ -751,6 +853,8 @@ static Suite *unit_suite(void)
     CASE("segment_of_another_user", test_segment_of_another_user);
     CASE("shm_too_small", test_shm_too_small);
     CASE("permissions", test_permissions_default_owner_only);
+    CASE("callback_per_frame", test_callback_per_frame);
+    CASE("discover_pools", test_discover_pools);
 #undef CASE
     return s;
 }
