@@ -3,6 +3,9 @@
 # Provides: TIPC_ROOT, tipc_log, tipc_require_packages, tipc_configure_build.
 
 TIPC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Keep DDS discovery on loopback unless the caller chose a configuration:
+# the demo and the tests talk only to processes on this machine.
+export CYCLONEDDS_URI=${CYCLONEDDS_URI:-file://$TIPC_ROOT/tests/cyclonedds-loopback.xml}
 
 # Debian 12 packages the project needs to build and test everything.
 # python3-torch is large but it is the product's baseline for the torch

@@ -24,6 +24,8 @@ static mp_child *g_children[MP_MAX_CHILDREN];
 static char g_pools[MP_MAX_POOLS][TIPC_NAME_MAX + 1];
 static int g_npools;
 static char g_test[64];
+static char g_soft[4096]; /* mp_soft_fail messages */
+static int g_nsoft;
 
 void mp_log(const char *fmt, ...)
 {
@@ -41,6 +43,8 @@ void mp_begin(const char *test)
     snprintf(g_test, sizeof g_test, "%s", test);
     signal(SIGPIPE, SIG_IGN);
     g_npools = 0;
+    g_nsoft = 0;
+    g_soft[0] = '\0';
 }
 
 int64_t mp_ms(int64_t ms)
@@ -395,6 +399,19 @@ void mp_assert_no_shm(const char *pool, const char *when)
               n == 1 ? "y" : "ies", pool, list);
 }
 
+void mp_soft_fail(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mp_log("FAILURE (test continues): %s", msg);
+    size_t len = strlen(g_soft);
+    if (len + 8 < sizeof g_soft)
+        snprintf(g_soft + len, sizeof g_soft - len, "%s[%d] %s", len ? "; " : "", ++g_nsoft, msg);
+}
+
 void mp_finish(const char *pool)
 {
     for (int i = 0; i < MP_MAX_CHILDREN; i++) {
@@ -406,6 +423,7 @@ void mp_finish(const char *pool)
         }
     }
     mp_assert_no_shm(pool, "end of test");
+    MP_ASSERT(g_nsoft == 0, "%d failure(s) recorded during the test: %s", g_nsoft, g_soft);
 }
 
 int mp_mentions_pid(const char *text, long pid)

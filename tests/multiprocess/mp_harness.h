@@ -97,7 +97,12 @@ int mp_shm_entries(const char *pool, char *list, size_t cap);
 /* Fail the test if anything of @p pool is in /dev/shm. */
 void mp_assert_no_shm(const char *pool, const char *when);
 
-/* End of a test: all children must have been reaped, nothing left in /dev/shm. */
+/* Record a violation, go on with the test, fail it in mp_finish (so that one
+ * wrong answer does not hide what the rest of the test would find). */
+void mp_soft_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* End of a test: all children must have been reaped, nothing left in /dev/shm,
+ * no mp_soft_fail recorded. */
 void mp_finish(const char *pool);
 
 /* Whether @p text contains @p pid as a whole number. */

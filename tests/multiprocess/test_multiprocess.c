@@ -70,21 +70,39 @@ static void mp_read_ok(mp_child *c, int n, long long idx, long long salt, struct
  * newest index @p idx, or "not connected"/"closed". Never torn. */
 static void mp_read_after_death(mp_child *c, long long idx, long long salt, const char *when)
 {
-    struct rres r;
-    mp_read(c, 30, -1, 0, &r);
-    if (r.ok) {
-        MP_ASSERT((long long)r.newest == idx && (long long)r.salt == salt,
-                  "%s: read returned frame %llu of producer %llu, expected the last committed "
-                  "frame %lld of producer %lld ('%s')",
-                  when, r.newest, r.salt, idx, salt, r.line);
-        mp_log("%s: consumer still reads the last committed frame %llu", when, r.newest);
-    } else {
-        MP_ASSERT(strncmp(r.line, "err TIPC_E_NOT_CONNECTED", 24) == 0 ||
-                      strncmp(r.line, "err TIPC_E_CLOSED", 17) == 0,
-                  "%s: a read must give the last committed frame or NOT_CONNECTED/CLOSED; got "
-                  "'%s'",
-                  when, r.line);
-        mp_log("%s: consumer reports '%.60s'", when, r.line);
+    /* Every read kind once, in a fixed order, then 30 more cycling all. */
+    static const struct { int n, mask; const char *what; } reads[] = {
+        { 1, 1, "get 1" },        { 1, 2, "get history_len" }, { 1, 16, "acquire history_len" },
+        { 1, 4, "get half" },     { 1, 8, "acquire 1" },       { 1, 32, "acquire half" },
+        { 30, 0x3f, "30 reads of every kind" },
+    };
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+        struct rres r;
+        memset(&r, 0, sizeof r);
+        int64_t t0 = mp_mono_ns();
+        mp_cmd(c, r.line, sizeof r.line, mp_ms(T_CMD), "read %d -1 0 %d", reads[i].n,
+               reads[i].mask);
+        int64_t dt = mp_mono_ns() - t0;
+        if (sscanf(r.line, "ok %lld %llu %llu %lld", &r.elapsed_ns, &r.newest, &r.salt,
+                   &r.shorts) == 4) {
+            MP_ASSERT((long long)r.newest == idx && (long long)r.salt == salt,
+                      "%s: %s returned frame %llu of producer %llu, expected the last committed "
+                      "frame %lld of producer %lld ('%s')",
+                      when, reads[i].what, r.newest, r.salt, idx, salt, r.line);
+            mp_log("%s: %s: the last committed frame %llu (%.2f ms)", when, reads[i].what,
+                   r.newest, dt / 1e6);
+        } else if (strncmp(r.line, "err TIPC_E_NOT_CONNECTED", 24) == 0 ||
+                   strncmp(r.line, "err TIPC_E_CLOSED", 17) == 0) {
+            mp_log("%s: %s: '%.60s' (%.2f ms)", when, reads[i].what, r.line, dt / 1e6);
+        } else {
+            /* Not torn (that is a hard failure below), but not a documented
+             * answer either: recorded, the test goes on and fails at the end. */
+            MP_ASSERT(strncmp(r.line, "err TIPC_E_", 11) == 0,
+                      "%s: %s after the producer died: '%s'", when, reads[i].what, r.line);
+            mp_soft_fail("%s: %s: expected the last committed frame or NOT_CONNECTED/CLOSED, got "
+                         "'%s' after %.1f ms",
+                         when, reads[i].what, r.line, dt / 1e6);
+        }
     }
 }
 
