@@ -7,17 +7,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DIRECTORY_TOPIC "tensoripc_pools"
+
+/* Announcements are re-sent this often, so a reader that missed one (or lost
+ * its transient-local copy) still learns of the pool. */
+#define REANNOUNCE_NS DDS_SECS(2)
 
 struct tipc_context {
     dds_entity_t participant;
     int32_t domain_id;
     int is_default;
+    pthread_mutex_t lock;     /* guards pubs and the thread state */
+    pthread_cond_t wake;
+    struct tipc_dds_pub *pubs;
+    pthread_t thread;
+    int thread_running;
+    int stopping;
 };
 
 struct tipc_dds_pub {
+    struct tipc_context *ctx;
+    struct tipc_dds_pub *next;
     dds_entity_t meta_topic, dir_topic, meta_writer, dir_writer, progress_topic, progress_writer;
     tensor_ipc_PoolMeta msg;
     tensor_ipc_Progress progress;
@@ -84,6 +97,12 @@ tipc_status tipc_context_create(tipc_context **out, const tipc_context_options *
         return st;
     }
     ctx->domain_id = domain;
+    pthread_mutex_init(&ctx->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&ctx->wake, &attr);
+    pthread_condattr_destroy(&attr);
     *out = ctx;
     return TIPC_OK;
 }
@@ -92,8 +111,43 @@ void tipc_context_destroy(tipc_context *ctx)
 {
     if (!ctx || ctx->is_default)
         return;
+    pthread_mutex_lock(&ctx->lock);
+    ctx->stopping = 1;
+    pthread_cond_broadcast(&ctx->wake);
+    int running = ctx->thread_running;
+    pthread_mutex_unlock(&ctx->lock);
+    if (running)
+        pthread_join(ctx->thread, NULL);
     dds_delete(ctx->participant);
+    pthread_cond_destroy(&ctx->wake);
+    pthread_mutex_destroy(&ctx->lock);
     free(ctx);
+}
+
+static void *reannounce_main(void *arg)
+{
+    struct tipc_context *ctx = arg;
+    pthread_mutex_lock(&ctx->lock);
+    while (!ctx->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += (time_t)(REANNOUNCE_NS / DDS_NSECS_IN_SEC);
+        pthread_cond_timedwait(&ctx->wake, &ctx->lock, &ts);
+        for (struct tipc_dds_pub *p = ctx->pubs; p && !ctx->stopping; p = p->next) {
+            dds_write(p->meta_writer, &p->msg);
+            dds_write(p->dir_writer, &p->msg);
+        }
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    return NULL;
+}
+
+/* Called with ctx->lock held. */
+static void start_reannouncing(struct tipc_context *ctx)
+{
+    if (!ctx->thread_running && !ctx->stopping &&
+        pthread_create(&ctx->thread, NULL, reannounce_main, ctx) == 0)
+        ctx->thread_running = 1;
 }
 
 int32_t tipc_context_domain_id(const tipc_context *ctx) { return ctx ? ctx->domain_id : -1; }
@@ -254,6 +308,12 @@ tipc_status tipc__dds_pub_create(struct tipc_dds_pub **out, tipc_context *ctx,
     }
     COPY_STR(pub->progress.pool, md->name);
     pub->progress.incarnation = incarnation;
+    pub->ctx = ctx;
+    pthread_mutex_lock(&ctx->lock);
+    pub->next = ctx->pubs;
+    ctx->pubs = pub;
+    start_reannouncing(ctx);
+    pthread_mutex_unlock(&ctx->lock);
     *out = pub;
     return TIPC_OK;
 }
@@ -271,6 +331,15 @@ void tipc__dds_pub_destroy(struct tipc_dds_pub *pub)
 {
     if (!pub)
         return;
+    if (pub->ctx) {
+        pthread_mutex_lock(&pub->ctx->lock);
+        for (struct tipc_dds_pub **pp = &pub->ctx->pubs; *pp; pp = &(*pp)->next)
+            if (*pp == pub) {
+                *pp = pub->next;
+                break;
+            }
+        pthread_mutex_unlock(&pub->ctx->lock);
+    }
     if (pub->meta_writer > 0)
         dds_writedispose(pub->meta_writer, &pub->msg);
     if (pub->dir_writer > 0)
