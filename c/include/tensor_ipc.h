@@ -535,7 +535,14 @@ TIPC_API const void *tipc_view_data(const tipc_view *v, uint32_t i);
 TIPC_API size_t tipc_view_frame_bytes(const tipc_view *v);
 /** Info of frame @p i. @retval TIPC_OK @retval TIPC_E_INVALID */
 TIPC_API tipc_status tipc_view_info(const tipc_view *v, uint32_t i, tipc_frame_info *out);
-/** Let the producer reuse the frames. Accepts NULL. Any thread. */
+/**
+ * Let the producer reuse the frames but keep the memory mapped: the data
+ * pointers stay readable (never a crash) while their content may change.
+ * For bindings whose arrays can outlive a scoped view. Idempotent; any thread.
+ */
+TIPC_API void tipc_view_unhold(tipc_view *v);
+
+/** Let the producer reuse the frames and free the view. Accepts NULL. Any thread. */
 TIPC_API void tipc_view_release(tipc_view *v);
 
 #ifdef __cplusplus

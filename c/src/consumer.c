@@ -33,6 +33,7 @@ struct tipc_consumer {
 
 struct tipc_view {
     struct tipc_pool *pool;
+    _Atomic int held;
     uint32_t count;
     size_t frame_bytes;
     tipc_frame_info *infos;
@@ -359,6 +360,7 @@ tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count, unsigned int
         return st;
     }
     note_seen(c, w);
+    atomic_init(&v->held, 1);
     *out = v;
     return TIPC_OK;
 }
@@ -432,11 +434,17 @@ tipc_status tipc_view_info(const tipc_view *v, uint32_t i, tipc_frame_info *out)
     return TIPC_OK;
 }
 
+void tipc_view_unhold(tipc_view *v)
+{
+    if (v && atomic_exchange(&v->held, 0))
+        view_unhold(v);
+}
+
 void tipc_view_release(tipc_view *v)
 {
     if (!v)
         return;
-    view_unhold(v);
+    tipc_view_unhold(v);
     tipc__pool_unref(v->pool);
     free(v);
 }

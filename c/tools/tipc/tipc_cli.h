@@ -1,0 +1,103 @@
+/* tipc_cli.h - shared helpers of the `tipc` command-line tool.
+ *
+ * The tool is built on the public ABI only (tensor_ipc.h); nothing here may
+ * include a header from c/src. */
+#ifndef TIPC_CLI_H
+#define TIPC_CLI_H
+
+#include "tensor_ipc.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit codes, documented in `tipc --help`. */
+enum {
+    CLI_EXIT_OK = 0,    /* success */
+    CLI_EXIT_FAIL = 1,  /* runtime failure: pool not found, not connected, OS error */
+    CLI_EXIT_USAGE = 2  /* bad command line */
+};
+
+/* Long-option value of the global --domain when given after the subcommand. */
+#define CLI_OPT_DOMAIN 0x100
+/* Default discovery wait in seconds. */
+#define CLI_DEFAULT_WAIT_S 1.0
+
+/* State shared by all subcommands: the global options and the lazily created
+ * control-plane context. */
+struct cli {
+    int32_t domain;      /* -1: $TIPC_DOMAIN_ID or 0 */
+    tipc_context *ctx;   /* created by cli_context() on first use */
+};
+
+/* Set by SIGINT/SIGTERM once cli_install_signals() ran. */
+extern volatile sig_atomic_t cli_stop;
+void cli_install_signals(void);
+
+/* Messages. All return the exit code they stand for. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "tipc: <what>: <tipc_last_error()> (<status name>)"; returns CLI_EXIT_FAIL. */
+int cli_fail_status(tipc_status st, const char *what);
+
+/* getopt_long helpers. cli_getopt_error() reports the option error of the
+ * last getopt_long() return (':' or '?') and returns CLI_EXIT_USAGE. */
+int cli_getopt_error(const char *cmd, int c, char *const argv[]);
+/* Handle the global --domain inside a subcommand. 0 ok, else an exit code. */
+int cli_set_domain(struct cli *g, const char *cmd, const char *arg);
+
+/* Number parsing: 0 on success, -1 if @p s is not a valid number in range. */
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int cli_parse_double(const char *s, double min, double max, double *out);
+
+/* The control-plane context of the selected domain, created on first call.
+ * NULL on failure (message printed). */
+tipc_context *cli_context(struct cli *g);
+void cli_cleanup(struct cli *g);
+
+/* Discovery. cli_discover: all pools announced in the domain, sorted by name.
+ * cli_find_pool: poll discovery until @p name is announced or @p wait_s passed
+ * (wait_s < 0: forever); prints the reason and returns CLI_EXIT_FAIL if not found. */
+int cli_discover(struct cli *g, double wait_s, tipc_metadata ***list, size_t *count);
+int cli_find_pool(struct cli *g, const char *name, double wait_s, tipc_metadata **out);
+
+/* A shared-memory-only consumer of an announced pool, connected now.
+ * Returns the status of tipc_consumer_connect (consumer destroyed on error). */
+tipc_status cli_open_local(const tipc_metadata *md, tipc_consumer **out);
+
+/* "(2,3)", "()" for scalars, "(5,)" for one dimension. */
+void cli_shape_str(const tipc_metadata *md, char *buf, size_t size);
+/* Shape as a JSON array "[2,3]". */
+void cli_shape_json(FILE *f, const tipc_metadata *md);
+/* A JSON string literal. */
+void cli_json_string(FILE *f, const char *s);
+
+/* Element conversion: any dtype to double (bool 0/1, complex: magnitude,
+ * float16/bfloat16 widened). */
+double cli_elem_to_double(tipc_dtype dt, const void *p);
+/* Print one element in its natural form (integers exactly, complex as a+bj). */
+void cli_elem_print(FILE *f, tipc_dtype dt, const void *p);
+/* Store a value in an element of type @p dt: floats get @p re (complex:
+ * re + i*im), integers and bool get @p ramp truncated to the type's width. */
+void cli_elem_store(tipc_dtype dt, void *p, double re, double im, uint64_t ramp);
+
+/* Half-precision conversions (IEEE binary16 and bfloat16). */
+double cli_half_to_double(uint16_t h);
+uint16_t cli_double_to_half(double d);
+double cli_bf16_to_double(uint16_t b);
+uint16_t cli_double_to_bf16(double d);
+
+/* Monotonic clock, nanoseconds. Sleep, returning early on cli_stop. */
+int64_t cli_mono_ns(void);
+void cli_sleep_ns(int64_t ns);
+
+/* Subcommands: argv[0] is the subcommand name. Return an exit code. */
+int cli_cmd_list(struct cli *g, int argc, char **argv);
+int cli_cmd_info(struct cli *g, int argc, char **argv);
+int cli_cmd_hz(struct cli *g, int argc, char **argv);
+int cli_cmd_echo(struct cli *g, int argc, char **argv);
+int cli_cmd_pub(struct cli *g, int argc, char **argv);
+int cli_cmd_gc(struct cli *g, int argc, char **argv);
+
+#endif /* TIPC_CLI_H */
