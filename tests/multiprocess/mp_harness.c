@@ -58,7 +58,7 @@ int64_t mp_ms(int64_t ms)
 
 void mp_pool_name(char *out, size_t cap, const char *tag)
 {
-    snprintf(out, cap, "mp/%s_%ld_p", tag, (long)getpid());
+    snprintf(out, cap, "mp/%s-%ld-p", tag, (long)getpid());
     if (g_npools < MP_MAX_POOLS)
         snprintf(g_pools[g_npools++], sizeof g_pools[0], "%s", out);
 }

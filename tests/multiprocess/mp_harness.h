@@ -41,7 +41,8 @@ void mp_cleanup_all(void);
 /* Per-test setup: ignore SIGPIPE, remember the pid. Call first in each test. */
 void mp_begin(const char *test);
 
-/* "mp/<tag>_<pid>_p": unique per test process; registered for cleanup. */
+/* "mp/<tag>-<pid>-p": unique per test process (the "-p" ends the pid, so no
+ * name is a prefix of another); registered for cleanup. */
 void mp_pool_name(char *out, size_t cap, const char *tag);
 
 /* Timings are multiplied by this (env MP_TIME_SCALE, default 1; the

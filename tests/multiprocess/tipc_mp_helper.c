@@ -42,6 +42,8 @@
  *                               with index >= min_index-1 was seen and min_reads
  *                               reads were made, then print
  *                               "result reads=... torn=... ..." and exit 0
+ *                               ("short": history reads that returned fewer
+ *                               frames than were written, the rest padding)
  *                               (1: a verification failed, 4: deadline)
  *   try-create                  tipc_producer_create once -> "result <STATUS> <sentence>",
  *                               destroy on success, exit 0
@@ -617,7 +619,8 @@ static int stress_consumer_main(int argc, char **argv)
         return 3;
     }
     reply("ok ready");
-    uint64_t reads = 0, per_mode[NMODES] = { 0 }, nodata = 0, shorts = 0, waits = 0;
+    uint64_t reads = 0, per_mode[NMODES] = { 0 }, short_mode[NMODES] = { 0 }, nodata = 0;
+    uint64_t shorts = 0, waits = 0;
     uint64_t distinct = 0, counts[9] = { 0 }, max_idx = 0;
     int have_max = 0;
     char first_err[300] = "";
@@ -652,6 +655,7 @@ static int stress_consumer_main(int argc, char **argv)
             reads++;
             per_mode[mode]++;
             shorts += rd.short_read;
+            short_mode[mode] += rd.short_read;
             if (!had || rd.newest != before)
                 distinct++;
             if (!have_max || rd.newest > max_idx)
@@ -673,11 +677,13 @@ static int stress_consumer_main(int argc, char **argv)
         errors += counts[i];
     reply("result reads=%" PRIu64 " get1=%" PRIu64 " getN=%" PRIu64 " gethalf=%" PRIu64
           " acq1=%" PRIu64 " acqN=%" PRIu64 " acqhalf=%" PRIu64 " waits=%" PRIu64
-          " nodata=%" PRIu64 " short=%" PRIu64 " distinct=%" PRIu64 " maxidx=%" PRIu64
+          " nodata=%" PRIu64 " short=%" PRIu64 " (getN %" PRIu64 " gethalf %" PRIu64
+          " acqN %" PRIu64 " acqhalf %" PRIu64 ") distinct=%" PRIu64 " maxidx=%" PRIu64
           " torn=%" PRIu64 " badidx=%" PRIu64 " order=%" PRIu64 " nonmono=%" PRIu64
           " pad=%" PRIu64 " mixed=%" PRIu64 " status=%" PRIu64 " timeout=%d first_error=[%s]",
           reads, per_mode[0], per_mode[1], per_mode[2], per_mode[3], per_mode[4], per_mode[5],
-          waits, nodata, shorts, distinct, max_idx, counts[V_TORN], counts[V_INDEX],
+          waits, nodata, shorts, short_mode[1], short_mode[2], short_mode[4], short_mode[5],
+          distinct, max_idx, counts[V_TORN], counts[V_INDEX],
           counts[V_ORDER], counts[V_MONO], counts[V_PAD], counts[V_MIXED], counts[V_STATUS],
           timed_out, first_err);
     tipc_consumer_destroy(c);

@@ -1,0 +1,172 @@
+"""Array-library glue: dtype names, samples and frames for numpy and torch.
+
+torch is optional: it is imported on first use, so the package works with
+numpy alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidArgumentError, UnsupportedError
+
+BACKENDS = ("numpy", "torch", "torch_cuda")
+
+# numpy dtype for each pool dtype; bfloat16 has none (its bits are uint16).
+_NUMPY = {
+    "bool": np.dtype(np.bool_),
+    "int8": np.dtype(np.int8),
+    "int16": np.dtype(np.int16),
+    "int32": np.dtype(np.int32),
+    "int64": np.dtype(np.int64),
+    "uint8": np.dtype(np.uint8),
+    "uint16": np.dtype(np.uint16),
+    "uint32": np.dtype(np.uint32),
+    "uint64": np.dtype(np.uint64),
+    "float16": np.dtype(np.float16),
+    "bfloat16": np.dtype(np.uint16),
+    "float32": np.dtype(np.float32),
+    "float64": np.dtype(np.float64),
+    "complex64": np.dtype(np.complex64),
+    "complex128": np.dtype(np.complex128),
+}
+
+_torch = None
+
+
+def torch_module():
+    """The torch module, or UnsupportedError when PyTorch is not installed."""
+    global _torch
+    if _torch is None:
+        try:
+            import torch  # noqa: PLC0415 - optional dependency
+        except ImportError as exc:  # pragma: no cover - depends on the machine
+            raise UnsupportedError(
+                "the torch backends need PyTorch, which is not installed"
+            ) from exc
+        _torch = torch
+    return _torch
+
+
+def is_torch_tensor(obj: Any) -> bool:
+    return _torch is not None and isinstance(obj, _torch.Tensor) or (
+        type(obj).__module__ == "torch" and type(obj).__name__ == "Tensor"
+    )
+
+
+def numpy_dtype(name: str) -> np.dtype:
+    return _NUMPY[name]
+
+
+def torch_dtype(name: str):
+    torch = torch_module()
+    return getattr(torch, "bool" if name == "bool" else name)
+
+
+def dtype_name_of(obj: Any) -> str:
+    """Canonical (numpy-style) dtype name of an array, tensor or dtype."""
+    if is_torch_tensor(obj):
+        return str(obj.dtype).replace("torch.", "")
+    if type(obj).__module__ == "torch" and type(obj).__name__ == "dtype":
+        return str(obj).replace("torch.", "")
+    dt = np.dtype(obj.dtype if hasattr(obj, "dtype") else obj)
+    return "bool" if dt == np.bool_ else dt.name
+
+
+def normalize_dtype(dtype: Any) -> str:
+    """Accept 'float32', 'torch.float32', np.float32, torch.float32 ..."""
+    if isinstance(dtype, str):
+        name = dtype.replace("torch.", "")
+        aliases = {"bool_": "bool", "float": "float32", "double": "float64", "half": "float16"}
+        name = aliases.get(name, name)
+        if name in _NUMPY:
+            return name
+        try:
+            return dtype_name_of(np.dtype(dtype))
+        except TypeError:
+            raise InvalidArgumentError(f"unknown dtype '{dtype}'") from None
+    try:
+        name = dtype_name_of(dtype)
+    except TypeError:
+        raise InvalidArgumentError(f"unknown dtype {dtype!r}") from None
+    if name not in _NUMPY:
+        raise InvalidArgumentError(f"dtype {name} is not supported by tensor_ipc")
+    return name
+
+
+def backend_of(sample: Any) -> str:
+    if is_torch_tensor(sample):
+        return "torch_cuda" if sample.is_cuda else "torch"
+    return "numpy"
+
+
+def device_of(sample: Any) -> str:
+    if is_torch_tensor(sample) and sample.is_cuda:
+        return f"cuda:{sample.device.index or 0}"
+    return "cpu"
+
+
+def host_buffer(data: Any, pool: str, backend: str, shape: tuple, dtype: str):
+    """A C-contiguous buffer of ``data`` after checking it fits the pool.
+
+    Raises before anything touches the pool.
+    """
+    if backend == "numpy":
+        if is_torch_tensor(data):
+            raise InvalidArgumentError(
+                f"pool '{pool}' has backend numpy: put() takes numpy arrays, got a torch.Tensor"
+            )
+        if not isinstance(data, np.ndarray):
+            data = np.asarray(data)
+    elif backend == "torch":
+        if not is_torch_tensor(data):
+            raise InvalidArgumentError(
+                f"pool '{pool}' has backend torch: put() takes torch tensors, "
+                f"got {type(data).__name__}"
+            )
+        if data.is_cuda:
+            raise InvalidArgumentError(
+                f"pool '{pool}' has backend torch (CPU): got a CUDA tensor"
+            )
+    else:
+        raise UnsupportedError(f"pool '{pool}': CUDA not available: backend {backend}")
+    got = dtype_name_of(data)
+    if got != dtype:
+        raise InvalidArgumentError(f"pool '{pool}': put() of dtype {got}, the pool holds {dtype}")
+    if tuple(data.shape) != tuple(shape):
+        raise InvalidArgumentError(
+            f"pool '{pool}': put() of shape {tuple(data.shape)}, the pool holds {tuple(shape)}"
+        )
+    if backend == "numpy":
+        return np.ascontiguousarray(data)
+    t = data.detach().contiguous()
+    if dtype == "bfloat16":
+        t = t.view(torch_module().int16)
+    return t.numpy()
+
+
+def frame_array(frame, backend: str, as_numpy: bool, dtype: str, shape: tuple):
+    """A zero-copy array over a Frame: numpy, or torch for torch pools."""
+    if backend == "numpy" or as_numpy:
+        arr = np.asarray(frame)
+        return arr
+    torch = torch_module()
+    arr = np.asarray(frame)
+    if dtype == "bfloat16":
+        return torch.from_numpy(arr.view(np.int16)).view(torch.bfloat16)
+    return torch.from_numpy(arr)
+
+
+def empty(shape: tuple, dtype: str) -> np.ndarray:
+    return np.empty(shape, dtype=_NUMPY[dtype])
+
+
+def to_backend(arr: np.ndarray, backend: str, as_numpy: bool, dtype: str):
+    if backend == "numpy" or as_numpy:
+        return arr
+    torch = torch_module()
+    if dtype == "bfloat16":
+        return torch.from_numpy(arr.view(np.int16)).view(torch.bfloat16)
+    return torch.from_numpy(arr)

@@ -1,0 +1,91 @@
+/* Python-only methods: they build Python objects, so they hold the GIL and
+ * release it themselves around the blocking or copying C call. */
+
+
+
+%feature("nothreadallow") Consumer::get_into;
+%feature("nothreadallow") Consumer::acquire;
+%feature("nothreadallow") Consumer::set_callback;
+%feature("nothreadallow") Producer::loan;
+
+%extend Consumer {
+    /* Copy the latest count frames into dst; returns (newest index, its timestamp_ns). */
+    PyObject *get_into(void *dst, size_t dst_size, uint32_t count, unsigned int flags) {
+        tipc_frame_info info[1];
+        tipc_frame_info *infos = count == 1 ? info : PyMem_Malloc(count * sizeof *infos);
+        if (!infos)
+            return PyErr_NoMemory();
+        tipc_status st;
+        Py_BEGIN_ALLOW_THREADS
+        st = tipc_consumer_get($self, dst, dst_size, count, flags, infos);
+        Py_END_ALLOW_THREADS
+        PyObject *r = NULL;
+        if (st == TIPC_OK) {
+            uint32_t newest = (flags & TIPC_READ_OLDEST_FIRST) ? count - 1 : 0;
+            r = Py_BuildValue("(KL)", (unsigned long long)infos[newest].index,
+                              (long long)infos[newest].timestamp_ns);
+        }
+        if (infos != info)
+            PyMem_Free(infos);
+        TIPC_TRY(st);
+        return r;
+    }
+
+    /* Zero-copy frames: a list of count Frame objects (None for padding). */
+    PyObject *acquire(uint32_t count, unsigned int flags) {
+        tipc_view *view = NULL;
+        tipc_status st;
+        Py_BEGIN_ALLOW_THREADS
+        st = tipc_consumer_acquire($self, count, flags, &view);
+        Py_END_ALLOW_THREADS
+        if (TIPC_TRY(st) != TIPC_OK)
+            return NULL;
+        return tipc_py_frames_from_view(view, tipc_consumer_metadata($self));
+    }
+
+    /* Start calling fn(index) on a library thread for each new frame, or stop
+     * (fn None). Returns a capsule that owns fn: keep it until the callback is
+     * stopped or the consumer destroyed. */
+    PyObject *set_callback(PyObject *fn) {
+        tipc_status st;
+        Py_BEGIN_ALLOW_THREADS /* stopping joins a thread that may wait for the GIL */
+        st = tipc_consumer_set_callback($self, NULL, NULL);
+        Py_END_ALLOW_THREADS
+        if (TIPC_TRY(st) != TIPC_OK || fn == Py_None)
+            Py_RETURN_NONE;
+        if (!PyCallable_Check(fn)) {
+            PyErr_SetString(PyExc_TypeError, "callback must be callable or None");
+            return NULL;
+        }
+        struct tipc_py_callback *cb = PyMem_Malloc(sizeof *cb);
+        if (!cb)
+            return PyErr_NoMemory();
+        Py_INCREF(fn);
+        cb->fn = fn;
+        PyObject *cap = PyCapsule_New(cb, "tensor_ipc.callback", tipc_py_callback_free);
+        if (!cap) {
+            Py_DECREF(fn);
+            PyMem_Free(cb);
+            return NULL;
+        }
+        if (TIPC_TRY(tipc_consumer_set_callback($self, tipc_py_callback_trampoline, cb))) {
+            Py_DECREF(cap);
+            return NULL;
+        }
+        return cap;
+    }
+}
+
+%extend Producer {
+    /* A writable Frame over the next slot; publish with commit(), or discard(). */
+    PyObject *loan(PyObject *owner) {
+        void *data = NULL;
+        tipc_status st;
+        Py_BEGIN_ALLOW_THREADS
+        st = tipc_producer_loan($self, &data, NULL);
+        Py_END_ALLOW_THREADS
+        if (TIPC_TRY(st) != TIPC_OK)
+            return NULL;
+        return tipc_py_frame_from_loan(data, tipc_producer_metadata($self), owner);
+    }
+}
