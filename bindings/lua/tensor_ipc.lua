@@ -1,0 +1,183 @@
+--- tensor_ipc: share fixed-shape tensors with other processes (Python, C, Lua).
+--
+-- local tipc = require("tensor_ipc")
+-- local p = tipc.producer{name = "sim/joints", shape = {7}, dtype = "float64", history_len = 4}
+-- local idx = p:put({0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6})
+-- local c = tipc.consumer{name = "policy/action", shape = {7}, dtype = "float32"}
+-- local action = c:get()            -- a view, or nil plus a message while not connected
+--
+-- Names mirror the Python package. Errors raise with the library's sentence,
+-- except "not connected" / "no data yet", which return nil plus the sentence.
+local core = require("tensor_ipc_core")
+
+local M = {
+  _VERSION = core.version_string(),
+  core = core,
+}
+
+local function need(opts, what)
+  if type(opts) ~= "table" then
+    error(what .. " takes a table of options, e.g. {name=..., shape={...}, dtype=...}", 3)
+  end
+  if type(opts.name) ~= "string" then
+    error(what .. ": option 'name' (a string) is required", 3)
+  end
+end
+
+local function seconds_to_ns(s)
+  if s == nil then return -1 end
+  if s < 0 then return -1 end
+  return math.floor(s * 1e9)
+end
+
+local function metadata(opts)
+  return core.Metadata(opts.name, opts.dtype or "float32", opts.shape or {},
+                       opts.backend or "numpy", opts.history_len or 1, opts.device)
+end
+
+--------------------------------------------------------------------- producer
+
+local Producer = {}
+Producer.__index = Producer
+
+--- Create the pool and become its producer.
+-- opts: name, shape, dtype, backend ("numpy"|"torch"), history_len, mode (e.g. 420 for
+-- 0644), put_timeout (seconds), control_plane (default true), publish_progress (default true).
+function M.producer(opts)
+  need(opts, "tensor_ipc.producer")
+  local md = metadata(opts)
+  local h = core.Producer(md, opts.mode or 384, seconds_to_ns(opts.put_timeout),
+                          opts.control_plane == false and 0 or 1,
+                          opts.publish_progress == false and 0 or 1)
+  return setmetatable({ _h = h, _md = md, name = opts.name }, Producer)
+end
+
+--- Copy a frame (a flat or nested table, or a view) in and publish it; returns its index.
+function Producer:put(data)
+  return core.put(self._h, data)
+end
+
+--- Borrow the next frame to fill in place (a writable view); publish with commit().
+function Producer:loan()
+  if self._loan then error("pool '" .. self.name .. "': a loan is already outstanding", 2) end
+  self._loan = core.loan(self._h)
+  return self._loan
+end
+
+local function end_loan(self)
+  if self._loan then
+    self._loan:release()
+    self._loan = nil
+  end
+end
+
+--- Publish the loaned frame; returns its index.
+function Producer:commit()
+  local idx = self._h:commit()
+  end_loan(self)
+  return idx
+end
+
+--- Give the loaned frame back unpublished.
+function Producer:discard()
+  self._h:discard()
+  end_loan(self)
+end
+
+function Producer:frames_written()
+  return self._h:frames_written()
+end
+
+--- Close the pool now (consumers learn it is gone). Idempotent.
+function Producer:close()
+  end_loan(self)
+  core.close(self._h)
+end
+Producer.__close = Producer.close
+
+function Producer:__tostring()
+  return string.format("tensor_ipc.producer(%s)", self._md:describe())
+end
+
+--------------------------------------------------------------------- consumer
+
+local Consumer = {}
+Consumer.__index = Consumer
+
+--- A reader of a pool; created before or after its producer.
+-- opts: name, shape, dtype, backend, history_len, control_plane (default true).
+function M.consumer(opts)
+  need(opts, "tensor_ipc.consumer")
+  local md = metadata(opts)
+  local h = core.Consumer(md, opts.control_plane == false and 0 or 1)
+  return setmetatable({ _h = h, _md = md, name = opts.name }, Consumer)
+end
+
+--- Wait for a frame newer than the last one returned.
+-- Returns true, or nil plus a message on timeout / no producer.
+function Consumer:wait(timeout)
+  local ok, err = pcall(self._h.wait, self._h, seconds_to_ns(timeout))
+  if ok then return true end
+  return nil, err
+end
+
+local function read(self, fn, opts)
+  opts = opts or {}
+  if opts.block then
+    local ok, err = self:wait(opts.timeout)
+    if not ok then return nil, err end
+  end
+  local v, err = fn(self._h, opts.history_len or 1, opts.latest_first == false, opts.pad == "fill")
+  if v and opts.as_table then return v:totable() end
+  return v, err
+end
+
+--- A copy of the latest frame (or the last history_len frames, stacked) as a view.
+-- opts: history_len, latest_first (default true), pad ("zero"|"fill"), block, timeout
+-- (seconds), as_table. Returns nil plus a message while not connected.
+function Consumer:get(opts)
+  return read(self, core.get, opts)
+end
+
+--- The latest frames held in place (zero copy) until view:release() or <close>.
+-- opts: history_len, latest_first. Returns nil plus a message while not connected.
+function Consumer:acquire(opts)
+  opts = opts or {}
+  local v, err = core.acquire(self._h, opts.history_len or 1, opts.latest_first == false)
+  return v, err
+end
+
+--- True while connected to a live producer (tries to connect).
+function Consumer:connected()
+  local ok = pcall(self._h.connect, self._h)
+  return ok
+end
+
+--- Index of the newest published frame, or nil plus a message.
+function Consumer:latest_index()
+  local ok, v = pcall(self._h.latest_index, self._h)
+  if ok then return v end
+  return nil, v
+end
+
+--- Disconnect now. Idempotent. Views already taken stay valid.
+function Consumer:close()
+  core.close(self._h)
+end
+Consumer.__close = Consumer.close
+
+function Consumer:__tostring()
+  return string.format("tensor_ipc.consumer(%s)", self._md:describe())
+end
+
+--- Version of the loaded C library.
+function M.version()
+  return core.version_string()
+end
+
+--- CLOCK_REALTIME in nanoseconds (the clock of view:timestamp_ns()).
+function M.now_ns()
+  return core.now_ns()
+end
+
+return M
