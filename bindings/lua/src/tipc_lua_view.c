@@ -14,7 +14,7 @@
 
 /* Like luaL_error, without the "file:line:" prefix: the sentence is the
  * library's own, naming the pool. */
-static int raise(lua_State *L, const char *fmt, ...)
+static int view_fail(lua_State *L, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -321,7 +321,7 @@ static View *check_view(lua_State *L, int idx)
 {
     View *v = luaL_checkudata(L, idx, VIEW_MT);
     if (v->released)
-        raise(L, "pool '%s': the view was released", v->pool);
+        view_fail(L, "pool '%s': the view was released", v->pool);
     return v;
 }
 
@@ -346,7 +346,7 @@ static int fail_status(lua_State *L, tipc_status st)
         lua_pushstring(L, tipc_last_error());
         return 2;
     }
-    return raise(L, "%s", tipc_last_error());
+    return view_fail(L, "%s", tipc_last_error());
 }
 
 /* ------------------------------------------------------------ natives */
@@ -357,7 +357,7 @@ int tipc_lua_acquire(lua_State *L)
     lua_Integer count = luaL_optinteger(L, 2, 1);
     unsigned flags = lua_toboolean(L, 3) ? TIPC_READ_OLDEST_FIRST : 0;
     if (count < 1 || count > (lua_Integer)UINT32_MAX)
-        return raise(L, "history_len %d is not >= 1", (int)count);
+        return view_fail(L, "history_len %d is not >= 1", (int)count);
     tipc_view *tv = NULL;
     tipc_status st = tipc_consumer_acquire(c, (uint32_t)count, flags, &tv);
     if (st)
@@ -381,7 +381,7 @@ int tipc_lua_get(lua_State *L)
                      (lua_toboolean(L, 4) ? TIPC_READ_PAD_FILL : 0);
     const tipc_metadata *md = tipc_consumer_metadata(c);
     if (count < 1 || count > (lua_Integer)tipc_metadata_history_len(md))
-        return raise(L, "pool '%s': cannot read %d frames from a history of %d",
+        return view_fail(L, "pool '%s': cannot read %d frames from a history of %d",
                           tipc_metadata_name(md), (int)count,
                           (int)tipc_metadata_history_len(md));
     size_t fb = tipc_metadata_frame_bytes(md), bytes = fb * (size_t)count;
@@ -389,7 +389,7 @@ int tipc_lua_get(lua_State *L)
     char *area = copy_area(v);
     tipc_frame_info info[1], *infos = count == 1 ? info : malloc((size_t)count * sizeof *infos);
     if (!infos)
-        return raise(L, "out of memory");
+        return view_fail(L, "out of memory");
     tipc_status st = tipc_consumer_get(c, area, bytes, (uint32_t)count, flags, infos);
     if (st == TIPC_OK) {
         uint32_t newest = (flags & TIPC_READ_OLDEST_FIRST) ? (uint32_t)count - 1 : 0;
@@ -413,7 +413,7 @@ int tipc_lua_loan(lua_State *L)
     void *data = NULL;
     tipc_status st = tipc_producer_loan(p, &data, NULL);
     if (st)
-        return raise(L, "%s", tipc_last_error());
+        return view_fail(L, "%s", tipc_last_error());
     View *v = view_new(L, tipc_producer_metadata(p), 1, VIEW_LOAN, 0);
     v->frames[0] = data;
     v->writable = 1;
@@ -445,12 +445,12 @@ static size_t fill_table(lua_State *L, int idx, tipc_dtype dt, size_t esize, cha
         } else {
             const char *why = NULL;
             if (at >= n)
-                raise(L, "pool '%s': too many values (a frame holds %d)", pool, (int)n);
+                view_fail(L, "pool '%s': too many values (a frame holds %d)", pool, (int)n);
             if (!check_elem(L, -1, dt, dst + at * esize, &why)) {
                 if (lua_type(L, -1) == LUA_TNUMBER)
-                    raise(L, "pool '%s': value %d (%s) %s for %s", pool, (int)at + 1,
+                    view_fail(L, "pool '%s': value %d (%s) %s for %s", pool, (int)at + 1,
                                lua_tostring(L, -1), why, tipc_dtype_name(dt));
-                raise(L, "pool '%s': value %d (a %s) %s for %s", pool, (int)at + 1,
+                view_fail(L, "pool '%s': value %d (a %s) %s for %s", pool, (int)at + 1,
                            luaL_typename(L, -1), why, tipc_dtype_name(dt));
             }
             at++;
@@ -467,9 +467,9 @@ static void fill_from(lua_State *L, int idx, tipc_dtype dt, size_t esize, char *
     View *src = luaL_testudata(L, idx, VIEW_MT);
     if (src) {
         if (src->released)
-            raise(L, "pool '%s': the source view was released", src->pool);
+            view_fail(L, "pool '%s': the source view was released", src->pool);
         if (total_elems(src) != n)
-            raise(L, "pool '%s': source view has %d elements, the frame %d", pool,
+            view_fail(L, "pool '%s': source view has %d elements, the frame %d", pool,
                        (int)total_elems(src), (int)n);
         for (size_t i = 0; i < n; i++) {
             const char *p = elem_ptr(src, i);
@@ -483,18 +483,18 @@ static void fill_from(lua_State *L, int idx, tipc_dtype dt, size_t esize, char *
             push_elem(L, src->dtype, p);
             const char *why = NULL;
             if (!check_elem(L, -1, dt, dst + i * esize, &why))
-                raise(L, "pool '%s': value %d of the source view %s for %s", pool,
+                view_fail(L, "pool '%s': value %d of the source view %s for %s", pool,
                            (int)i + 1, why, tipc_dtype_name(dt));
             lua_pop(L, 1);
         }
         return;
     }
     if (!lua_istable(L, idx))
-        raise(L, "pool '%s': expected a table or a view, got a %s", pool,
+        view_fail(L, "pool '%s': expected a table or a view, got a %s", pool,
                    luaL_typename(L, idx));
     size_t got = fill_table(L, idx, dt, esize, dst, n, 0, pool);
     if (got != n)
-        raise(L, "pool '%s': %d values given, a frame holds %d", pool, (int)got, (int)n);
+        view_fail(L, "pool '%s': %d values given, a frame holds %d", pool, (int)got, (int)n);
 }
 
 /* Scratch memory owned by a Lua userdata, so an error never leaks it. */
@@ -520,7 +520,7 @@ int tipc_lua_put(lua_State *L)
     }
     uint64_t index = 0;
     if (tipc_producer_put(p, data, fb, &index))
-        return raise(L, "%s", tipc_last_error());
+        return view_fail(L, "%s", tipc_last_error());
     lua_pushinteger(L, (lua_Integer)index);
     return 1;
 }
@@ -546,7 +546,7 @@ static int view_index(lua_State *L)
     View *v = check_view(L, 1);
     lua_Integer i = luaL_checkinteger(L, 2);
     if (i < 1 || (size_t)i > total_elems(v))
-        return raise(L, "pool '%s': index %d is outside 1..%d", v->pool, (int)i,
+        return view_fail(L, "pool '%s': index %d is outside 1..%d", v->pool, (int)i,
                           (int)total_elems(v));
     push_elem(L, v->dtype, elem_ptr(v, (size_t)i - 1));
     return 1;
@@ -556,15 +556,15 @@ static int view_newindex(lua_State *L)
 {
     View *v = check_view(L, 1);
     if (!v->writable)
-        return raise(L, "pool '%s': frames read by a consumer are read-only", v->pool);
+        return view_fail(L, "pool '%s': frames read by a consumer are read-only", v->pool);
     lua_Integer i = luaL_checkinteger(L, 2);
     if (i < 1 || (size_t)i > total_elems(v))
-        return raise(L, "pool '%s': index %d is outside 1..%d", v->pool, (int)i,
+        return view_fail(L, "pool '%s': index %d is outside 1..%d", v->pool, (int)i,
                           (int)total_elems(v));
     char tmp[16];
     const char *why = NULL;
     if (!check_elem(L, 3, v->dtype, tmp, &why))
-        return raise(L, "pool '%s': value %s for %s", v->pool, why,
+        return view_fail(L, "pool '%s': value %s for %s", v->pool, why,
                           tipc_dtype_name(v->dtype));
     memcpy(elem_ptr(v, (size_t)i - 1), tmp, v->esize);
     return 0;
@@ -602,12 +602,12 @@ static int view_at(lua_State *L)
     View *v = check_view(L, 1);
     int n = lua_gettop(L) - 1;
     if (n != v->ndim)
-        return raise(L, "pool '%s': at() needs %d indices, got %d", v->pool, v->ndim, n);
+        return view_fail(L, "pool '%s': at() needs %d indices, got %d", v->pool, v->ndim, n);
     size_t flat = 0;
     for (int d = 0; d < v->ndim; d++) {
         lua_Integer i = luaL_checkinteger(L, d + 2);
         if (i < 1 || i > v->shape[d])
-            return raise(L, "pool '%s': index %d of axis %d is outside 1..%d", v->pool,
+            return view_fail(L, "pool '%s': index %d of axis %d is outside 1..%d", v->pool,
                               (int)i, d + 1, (int)v->shape[d]);
         flat = flat * (size_t)v->shape[d] + (size_t)(i - 1);
     }
@@ -672,7 +672,7 @@ static int view_copy_from(lua_State *L)
 {
     View *v = check_view(L, 1);
     if (!v->writable)
-        return raise(L, "pool '%s': frames read by a consumer are read-only", v->pool);
+        return view_fail(L, "pool '%s': frames read by a consumer are read-only", v->pool);
     size_t n = total_elems(v);
     char *buf = scratch(L, n * v->esize); /* all or nothing */
     fill_from(L, 2, v->dtype, v->esize, buf, n, v->pool);
