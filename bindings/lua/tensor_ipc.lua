@@ -170,6 +170,11 @@ function Consumer:__tostring()
   return string.format("tensor_ipc.consumer(%s)", self._md:describe())
 end
 
+--- Sleep for the given seconds (fractions allowed); for pacing simulator loops.
+function M.sleep(seconds)
+  core.sleep(seconds)
+end
+
 --- Version of the loaded C library.
 function M.version()
   return core.version_string()

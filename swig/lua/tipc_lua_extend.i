@@ -43,3 +43,4 @@ static int tipc_lua_close(lua_State *L)
 %native(loan) int tipc_lua_loan(lua_State *L);
 %native(put) int tipc_lua_put(lua_State *L);
 %native(close) int tipc_lua_close(lua_State *L);
+%native(sleep) int tipc_lua_sleep(lua_State *L);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define VIEW_MT "tensor_ipc.View"
 
@@ -523,6 +524,18 @@ int tipc_lua_put(lua_State *L)
         return view_fail(L, "%s", tipc_last_error());
     lua_pushinteger(L, (lua_Integer)index);
     return 1;
+}
+
+/* sleep(seconds): simulators pace their loops; Lua has no sleep of its own. */
+int tipc_lua_sleep(lua_State *L)
+{
+    lua_Number s = luaL_checknumber(L, 1);
+    if (s > 0) {
+        struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
+        while (nanosleep(&ts, &ts) != 0)
+            ;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------ metamethods */

@@ -16,6 +16,7 @@ int tipc_lua_acquire(lua_State *L);   /* acquire(consumer, count, oldest_first) 
 int tipc_lua_get(lua_State *L);       /* get(consumer, count, oldest_first, pad_fill) */
 int tipc_lua_loan(lua_State *L);      /* loan(producer) -> writable view */
 int tipc_lua_put(lua_State *L);       /* put(producer, table_or_view) -> index */
+int tipc_lua_sleep(lua_State *L);     /* sleep(seconds) */
 
 /* Converters from the SWIG userdata to C handles; defined in the wrapper. */
 tipc_consumer *tipc_lua_check_consumer(lua_State *L, int idx);
