@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The project's demo: installs missing Debian packages, builds, then runs a C
-# producer and a C consumer as two processes sharing 480x640x3 camera frames.
-#   bash ci/demo.sh [--duration S] [--rate HZ]     (defaults: 5 s, 60 Hz)
+# The project's main job: installs missing Debian packages, builds, then runs
+# the robot demo: a C camera driver (480x640x3 frames at 60 Hz + IMU at 500 Hz),
+# a Lua simulator (7-joint arm at 200 Hz) and a Python policy, as three
+# processes sharing pools, printing a live table once a second.
+#   bash ci/demo.sh [--duration S]     (default: 10 s)
 # The build directory is TIPC_BUILD_DIR (default build/ci, shared with
 # ci/test.sh so a second run only rebuilds what changed).
 set -euo pipefail
@@ -23,8 +25,7 @@ tipc_require_packages
 tipc_log "Build ($build)"
 cmake -S "$TIPC_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPython3_EXECUTABLE=/usr/bin/python3
-cmake --build "$build" -j "$(nproc)" --target demo_producer demo_consumer
+cmake --build "$build" -j "$(nproc)" --target robot_camera_driver tipc_python tipc_lua
 
-tipc_log "Demo: demo_producer -> demo_consumer ($*)"
-bin=$build/examples
-bash examples/run_demo.sh --strict-shm "$bin/demo_producer" "$bin/demo_consumer" "$@"
+tipc_log "Robot demo: C camera driver + Lua simulator + Python policy ($*)"
+bash examples/robot/run.sh "$build" "$@"

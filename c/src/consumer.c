@@ -119,18 +119,20 @@ static tipc_status connection_ex(struct tipc_consumer *c, struct tipc_pool **out
                 *dropped = 1;
         }
     }
-    if (!c->pool && c->follow) {
-        /* An announcement that disagrees with us is reported even before the
-         * segment is reachable (e.g. a producer on another host). */
-        enum tipc_dds_peer peer;
-        uint64_t incarnation = 0;
-        st = tipc__dds_sub_poll(c->follow, &peer, &incarnation);
-    }
-    if (!c->pool && st == TIPC_OK) {
+    if (!c->pool) {
         st = tipc__pool_open(&c->pool, &c->md);
         if (st == TIPC_OK) {
-            atomic_store(&c->seen, 0); /* a new producer counts frames from 0 */
+            atomic_store(&c->seen, 0); /* a new producer counts from 0 */
             c->next_check_ns = tipc__mono_ns() + PRODUCER_CHECK_NS;
+        } else if (st == TIPC_E_NOT_CONNECTED && c->follow) {
+            /* No segment here: an announcement that disagrees with us (e.g.
+             * from a producer on another host) is worth reporting. A
+             * segment on this host, when there is one, always decides. */
+            enum tipc_dds_peer peer;
+            uint64_t incarnation = 0;
+            tipc_status announced = tipc__dds_sub_poll(c->follow, &peer, &incarnation);
+            if (announced != TIPC_OK)
+                st = announced;
         }
     }
     if (c->pool) {
@@ -149,7 +151,7 @@ static tipc_status connection(struct tipc_consumer *c, struct tipc_pool **out)
 tipc_status tipc_consumer_connect(tipc_consumer *c)
 {
     TIPC_CHECK_ARG(c, "consumer is NULL");
-    struct tipc_pool *pool;
+    struct tipc_pool *pool = NULL;
     tipc_status st = connection(c, &pool);
     if (st == TIPC_OK)
         tipc__pool_unref(pool);
@@ -281,7 +283,7 @@ tipc_status tipc_consumer_get(tipc_consumer *c, void *dst, size_t dst_size, uint
         return tipc__fail(TIPC_E_INVALID,
                           "pool '%s': get of %u frames needs a %zu-byte buffer, got %zu bytes",
                           c->md.name, count, (size_t)count * c->md.frame_bytes, dst_size);
-    struct tipc_pool *pool;
+    struct tipc_pool *pool = NULL;
     st = connection(c, &pool);
     if (st)
         return st;
@@ -370,7 +372,7 @@ tipc_status tipc_consumer_wait(tipc_consumer *c, int64_t timeout_ns)
     TIPC_CHECK_ARG(c, "consumer is NULL");
     int64_t deadline = timeout_ns < 0 ? -1 : tipc__mono_ns() + timeout_ns;
     for (;;) {
-        struct tipc_pool *pool;
+        struct tipc_pool *pool = NULL;
         int dropped = 0;
         tipc_status st = connection_ex(c, &pool, &dropped);
         if (st == TIPC_E_NOT_CONNECTED && dropped)
@@ -403,7 +405,7 @@ tipc_status tipc_consumer_wait(tipc_consumer *c, int64_t timeout_ns)
 tipc_status tipc_consumer_latest_index(tipc_consumer *c, uint64_t *out_index)
 {
     TIPC_CHECK_ARG(c && out_index, "consumer or out_index is NULL");
-    struct tipc_pool *pool;
+    struct tipc_pool *pool = NULL;
     tipc_status st = connection(c, &pool);
     if (st)
         return st;
@@ -457,7 +459,7 @@ static void *callback_main(void *arg)
     uint64_t seen = 0;
     struct tipc_pool *current = NULL;
     while (!atomic_load(&c->cb_stop)) {
-        struct tipc_pool *pool;
+        struct tipc_pool *pool = NULL;
         if (connection(c, &pool) != TIPC_OK) {
             struct timespec ts = {0, CONNECT_POLL_NS};
             nanosleep(&ts, NULL);

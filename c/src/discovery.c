@@ -447,29 +447,46 @@ tipc_status tipc_discover_pools(tipc_context *ctx, int64_t wait_ns, tipc_metadat
     }
     if (wait_ns > 0)
         dds_sleepfor(wait_ns); /* discovery of remote writers takes a bounded while */
-    enum { MAX = 256 };
-    void *samples[MAX] = {NULL};
-    dds_sample_info_t infos[MAX];
-    int n = dds_read(reader, samples, infos, MAX, MAX);
-    tipc_metadata **list = calloc(n > 0 ? (size_t)n : 1, sizeof *list);
-    size_t count = 0;
-    for (int i = 0; list && i < n; i++) {
-        if (!infos[i].valid_data || infos[i].instance_state != DDS_IST_ALIVE)
-            continue;
-        struct tipc_metadata md;
-        if (tipc__dds_meta_from_msg(&md, samples[i]) != TIPC_OK)
-            continue;
-        list[count] = malloc(sizeof md);
-        if (!list[count])
-            break;
-        *list[count++] = md;
-    }
-    if (n > 0)
-        dds_return_loan(reader, samples, n);
+    /* take in batches: the reader is ours alone, and taking empties it. */
+    enum { BATCH = 64 };
+    void *samples[BATCH];
+    dds_sample_info_t infos[BATCH];
+    tipc_metadata **list = NULL;
+    size_t count = 0, cap = 0;
+    int n, oom = 0;
+    do {
+        memset(samples, 0, sizeof samples);
+        n = dds_take(reader, samples, infos, BATCH, BATCH);
+        for (int i = 0; i < n && !oom; i++) {
+            struct tipc_metadata md;
+            if (!infos[i].valid_data || infos[i].instance_state != DDS_IST_ALIVE ||
+                tipc__dds_meta_from_msg(&md, samples[i]) != TIPC_OK)
+                continue;
+            if (count == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                tipc_metadata **grown = realloc(list, ncap * sizeof *grown);
+                if (!grown) {
+                    oom = 1;
+                    break;
+                }
+                list = grown;
+                cap = ncap;
+            }
+            if (!(list[count] = malloc(sizeof md))) {
+                oom = 1;
+                break;
+            }
+            *list[count++] = md;
+        }
+        if (n > 0)
+            dds_return_loan(reader, samples, n);
+    } while (n == BATCH && !oom);
     dds_delete(reader);
     dds_delete(topic);
-    if (!list)
+    if (oom) {
+        tipc_pool_list_free(list, count);
         return tipc__fail(TIPC_E_NOMEM, "out of memory listing pools");
+    }
     *out_list = list;
     *out_count = count;
     return TIPC_OK;

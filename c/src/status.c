@@ -12,10 +12,15 @@ const char *tipc_last_error(void) { return error_text; }
 
 static void set_text(const char *fmt, va_list ap, int errnum)
 {
-    int n = vsnprintf(error_text, sizeof error_text, fmt, ap);
+    /* Format into a scratch buffer: an argument may be the current text
+     * (a cause wrapped in a new sentence). */
+    char buf[ERROR_TEXT_MAX];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    memcpy(error_text, buf, sizeof buf);
+    int n = (int)strlen(error_text);
     if (errnum && n >= 0 && (size_t)n < sizeof error_text) {
-        char buf[256];
-        const char *msg = strerror_r(errnum, buf, sizeof buf); /* GNU variant */
+        char ebuf[256];
+        const char *msg = strerror_r(errnum, ebuf, sizeof ebuf); /* GNU variant */
         snprintf(error_text + n, sizeof error_text - (size_t)n, ": %s", msg);
     }
 }
