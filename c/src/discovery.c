@@ -240,6 +240,10 @@ tipc_status tipc__dds_meta_from_msg(struct tipc_metadata *md, const tensor_ipc_P
     strcpy(md->device, m->device);
     md->dtype = tipc_dtype_from_name(m->dtype);
     md->backend = tipc_backend_from_name(m->backend);
+    if (md->dtype == TIPC_DTYPE_INVALID || md->backend == TIPC_BACKEND_INVALID)
+        return tipc__fail(TIPC_E_CORRUPT, "pool '%s': metadata over DDS names an unknown %s '%.16s'",
+                          pool, md->dtype == TIPC_DTYPE_INVALID ? "dtype" : "backend",
+                          md->dtype == TIPC_DTYPE_INVALID ? m->dtype : m->backend);
     md->ndim = m->shape._length;
     md->history_len = m->history_len;
     for (uint32_t i = 0; i < md->ndim; i++)
@@ -386,34 +390,35 @@ tipc_status tipc__dds_sub_create(struct tipc_dds_sub **out, tipc_context *ctx,
 tipc_status tipc__dds_sub_poll(struct tipc_dds_sub *sub, enum tipc_dds_peer *peer,
                                uint64_t *incarnation)
 {
-    enum { MAX = 8 };
-    void *samples[MAX] = {NULL};
-    dds_sample_info_t infos[MAX];
     *peer = TIPC_PEER_UNKNOWN;
+    /* Our pool's instance only: other pools may share the topic name. */
+    tensor_ipc_PoolMeta key;
+    memset(&key, 0, sizeof key);
+    COPY_STR(key.pool, sub->md.name);
+    dds_instance_handle_t handle = dds_lookup_instance(sub->reader, &key);
+    if (handle == DDS_HANDLE_NIL)
+        return TIPC_OK;
+    void *samples[1] = {NULL};
+    dds_sample_info_t info;
     /* read (not take): the newest state stays for the next poll. */
-    int n = dds_read(sub->reader, samples, infos, MAX, MAX);
+    int n = dds_read_instance(sub->reader, samples, &info, 1, 1, handle);
+    if (n <= 0)
+        return TIPC_OK;
     tipc_status st = TIPC_OK;
-    for (int i = 0; i < n; i++) {
-        const tensor_ipc_PoolMeta *m = samples[i];
-        if (strncmp(m->pool, sub->md.name, sizeof m->pool) != 0)
-            continue; /* another pool sharing the topic name */
-        if (infos[i].instance_state != DDS_IST_ALIVE) {
-            *peer = TIPC_PEER_GONE;
-            continue;
-        }
-        if (!infos[i].valid_data)
-            continue;
+    const tensor_ipc_PoolMeta *m = samples[0];
+    if (info.instance_state != DDS_IST_ALIVE) {
+        *peer = TIPC_PEER_GONE;
+    } else if (info.valid_data) {
         struct tipc_metadata got;
         st = tipc__dds_meta_from_msg(&got, m);
         if (st == TIPC_OK)
             st = tipc_metadata_compare(&sub->md, &got);
-        if (st != TIPC_OK)
-            break;
-        *peer = TIPC_PEER_ALIVE;
-        *incarnation = m->incarnation;
+        if (st == TIPC_OK) {
+            *peer = TIPC_PEER_ALIVE;
+            *incarnation = m->incarnation;
+        }
     }
-    if (n > 0)
-        dds_return_loan(sub->reader, samples, n);
+    dds_return_loan(sub->reader, samples, n);
     return st;
 }
 

@@ -109,29 +109,43 @@ def main() -> int:
             print(f"policy: waiting for {what}", flush=True)
             told.add(what)
 
+    def frames_to_read(consumer, key: str, at_least: int) -> int:
+        """Read every frame published since the last read (up to the pool's
+        history), so a late step catches up instead of dropping frames."""
+        latest, seen = consumer.latest_index(), stats[key].last_seen
+        cap = consumer.pool_metadata.history_len
+        if latest is None or seen is None:
+            return at_least
+        return max(at_least, min(cap, latest - seen))
+
     while not stop and (args.duration <= 0 or time.monotonic() - start < args.duration):
-        q_hist = joints.get(history_len=4, block=True, timeout=period)
-        if q_hist is None:
+        if not joints.wait(timeout=period):
             waiting(f"the simulator on {P}/joints")
             continue
-        stats["joints"].saw(joints.last_index, joints.last_timestamp_ns, min(4, joints.last_index + 1))
-        q = q_hist[0]
+        q_hist = joints.get(history_len=frames_to_read(joints, "joints", 1))
+        if q_hist is None:
+            continue
+        n = 1 if q_hist.ndim == 1 else len(q_hist)
+        stats["joints"].saw(joints.last_index, joints.last_timestamp_ns, min(n, joints.last_index + 1))
+        q = q_hist if q_hist.ndim == 1 else q_hist[0]
 
         brightness = 0.0
-        with cam.view(history_len=4) as frames:
+        with cam.view(history_len=frames_to_read(cam, "camera", 4)) as frames:
             if frames is None:
                 waiting(f"the camera driver on {P}/camera")
             else:
-                valid = [f for f in frames if f is not None]
+                valid = [f for f in frames[:4] if f is not None]
                 brightness = float(np.mean([f[::32, ::32, 0].mean() for f in valid])) / 255.0
-                stats["camera"].saw(cam.last_index, cam.last_timestamp_ns, len(valid))
-        imu_hist = imu.get(history_len=8)
+                covered = sum(f is not None for f in frames)
+                stats["camera"].saw(cam.last_index, cam.last_timestamp_ns, covered)
+        imu_hist = imu.get(history_len=frames_to_read(imu, "imu", 8))
         accel = 0.0
         if imu_hist is None:
             waiting(f"the IMU on {P}/imu")
         else:
-            stats["imu"].saw(imu.last_index, imu.last_timestamp_ns, min(8, imu.last_index + 1))
-            accel = float(imu_hist[:, 0].mean())
+            stats["imu"].saw(imu.last_index, imu.last_timestamp_ns,
+                             min(len(imu_hist), imu.last_index + 1))
+            accel = float(imu_hist[:8, 0].mean())
 
         if torch is not None:
             a = gain * (torch.from_numpy(target) - torch.from_numpy(q)) + 0.01 * (brightness + accel)

@@ -475,6 +475,14 @@ class TensorConsumer:
         except (TimeoutError, NotConnectedError, ClosedError):
             return False
 
+    def latest_index(self) -> Optional[int]:
+        """Index of the newest published frame, without reading it; None while
+        not connected or before the first frame."""
+        try:
+            return self._handle().latest_index()
+        except (NotConnectedError, NoDataError, ClosedError):
+            return None
+
     @property
     def connected(self) -> bool:
         """True while connected to a live producer (tries to connect)."""
