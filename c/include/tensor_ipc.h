@@ -28,6 +28,11 @@
  *            at once; create/destroy are not concurrent with anything else on
  *            the same handle. Views may be released from any thread.
  * Output     The library never prints, aborts or exits.
+ * fork()     Producers and consumers start Cyclone DDS threads: a child of
+ *            fork() must not use handles of its parent, and must exec (or
+ *            only create new objects if no object existed before the fork).
+ * Platform   Linux (futex, /proc, /dev/shm), little- or big-endian, 64-bit
+ *            atomics required.
  */
 #ifndef TENSOR_IPC_H
 #define TENSOR_IPC_H
@@ -288,6 +293,8 @@ TIPC_API int32_t tipc_context_domain_id(const tipc_context *ctx);
  * @param wait_ns   how long to let discovery run first (e.g. 500 ms for a new process).
  * @param out_list  receives an array of owned metadata (tipc_pool_list_free);
  *                  each carries the producer's pid (tipc_metadata_creator_pid).
+ *                  NULL when no pool is announced. Malformed announcements
+ *                  are skipped.
  * @param out_count receives the number of entries.
  * @retval TIPC_OK @retval TIPC_E_INVALID @retval TIPC_E_NOMEM @retval TIPC_E_SYSTEM
  */
