@@ -384,7 +384,8 @@ TIPC_API tipc_status tipc_producer_put(tipc_producer *p, const void *data, size_
 /**
  * Borrow the next slot to write a frame in place (zero copy). The pointer is
  * valid until tipc_producer_commit, tipc_producer_discard or destroy. Readers
- * never see the slot until it is committed.
+ * never see the slot's new bytes until it is committed; the frame it held
+ * before (the oldest of the ring) is no longer readable once loaned.
  * @param out_data receives the slot's address (frame_bytes, 64-byte aligned).
  * @param out_size receives frame_bytes (may be NULL).
  * @retval TIPC_OK @retval TIPC_E_INVALID @retval TIPC_E_BUSY a loan is already out.
@@ -398,7 +399,13 @@ TIPC_API tipc_status tipc_producer_loan(tipc_producer *p, void **out_data, size_
  */
 TIPC_API tipc_status tipc_producer_commit(tipc_producer *p, uint64_t *out_index);
 
-/** Give the loaned slot back unpublished; its previous frame stays readable. */
+/**
+ * Give the loaned slot back unpublished. The frame the slot held before may
+ * have been overwritten by the loan, so it is dropped: it reads as padding in
+ * history reads (and, with history_len 1, reads return TIPC_E_NO_DATA until
+ * the next commit).
+ * @retval TIPC_OK @retval TIPC_E_INVALID no loan is outstanding.
+ */
 TIPC_API tipc_status tipc_producer_discard(tipc_producer *p);
 
 /** Number of frames published so far (the next frame's index). */

@@ -203,14 +203,22 @@ static tipc_status lapped(struct tipc_pool *pool, int64_t *deadline, unsigned at
     return TIPC_OK;
 }
 
-/* The producer is writing the next frame into the slot of @p index: that frame
- * is gone for good (even if the producer dies now), so it reads as padding
- * instead of making the reader retry. Only the oldest frame of a full-history
- * read can be in this state. */
-static int being_overwritten(struct tipc_pool *pool, uint64_t index)
+/* The frame @p index is gone for good, so it reads as padding instead of
+ * making the reader retry: the producer is writing the next frame into its
+ * slot (even if the producer dies now), or discarded a loan of that slot. Only
+ * the oldest frame of a full-history read can be in this state. */
+static int frame_lost(struct tipc_pool *pool, uint64_t index)
 {
     uint64_t seq = atomic_load(&tipc__pool_slot(pool, index)->seq);
-    return (seq & TIPC_SEG_WRITING) && (seq & ~TIPC_SEG_WRITING) == index + pool->history_len + 1;
+    return seq == 0 ||
+           ((seq & TIPC_SEG_WRITING) && (seq & ~TIPC_SEG_WRITING) == index + pool->history_len + 1);
+}
+
+/* The newest frame's slot was emptied by a discarded loan (history_len 1). */
+static int latest_discarded(struct tipc_pool *pool, uint64_t w)
+{
+    return atomic_load(&tipc__pool_slot(pool, w - 1)->seq) == 0 &&
+           atomic_load(&pool->hdr->write_seq) == w;
 }
 
 static tipc_status no_data(struct tipc_pool *pool)
@@ -237,10 +245,13 @@ static tipc_status read_copy(struct tipc_consumer *c, struct tipc_pool *pool, un
             uint64_t idx = w - 1 - k;
             uint32_t pos = oldest_first ? count - 1 - k : k;
             if (!tipc__pool_hold(pool, idx)) {
-                if (k > 0 && k == avail - 1 && being_overwritten(pool, idx)) {
+                if (k > 0 && k == avail - 1 && frame_lost(pool, idx)) {
                     avail--;
                     continue;
                 }
+                if (k == 0 && latest_discarded(pool, w))
+                    return tipc__fail(TIPC_E_NO_DATA, "pool '%s': the newest frame was discarded",
+                                      pool->name);
                 ok = 0;
                 break;
             }
@@ -330,15 +341,19 @@ tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count, unsigned int
             break;
         }
         int ok = 1;
-        for (uint32_t k = 0; k < count; k++) {
+        memset(v->infos, 0, count * sizeof *v->infos);
+        memset(v->data, 0, count * sizeof *v->data);
+        for (uint32_t k = 0; k < count && k < w && ok; k++) {
             uint32_t pos = oldest_first ? count - 1 - k : k;
-            v->infos[pos] = (tipc_frame_info){0, 0, 0, 0};
-            v->data[pos] = NULL;
-            if (k >= w || !ok)
-                continue;
             uint64_t idx = w - 1 - k;
             if (!tipc__pool_hold(pool, idx)) {
-                if (k == 0 || k != count - 1 || !being_overwritten(pool, idx))
+                if (k == 0 && latest_discarded(pool, w)) {
+                    st = tipc__fail(TIPC_E_NO_DATA, "pool '%s': the newest frame was discarded",
+                                    pool->name);
+                    ok = 0;
+                    break;
+                }
+                if (k == 0 || k != count - 1 || !frame_lost(pool, idx))
                     ok = 0;
                 continue;
             }
@@ -352,7 +367,8 @@ tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count, unsigned int
         if (ok)
             break;
         view_unhold(v);
-        st = lapped(pool, &deadline, attempt + 1);
+        if (st == TIPC_OK)
+            st = lapped(pool, &deadline, attempt + 1);
         if (st)
             break;
     }
@@ -384,8 +400,12 @@ tipc_status tipc_consumer_wait(tipc_consumer *c, int64_t timeout_ns)
             int64_t slice = CONNECT_POLL_NS;
             if (deadline >= 0 && deadline - now < slice)
                 slice = deadline - now;
-            struct timespec ts = {0, (long)slice};
-            nanosleep(&ts, NULL);
+            if (c->follow) { /* an announcement ends the nap at once */
+                tipc__dds_sub_wait(c->follow, slice);
+            } else {
+                struct timespec ts = {0, (long)slice};
+                nanosleep(&ts, NULL);
+            }
             continue;
         }
         if (st)

@@ -4,6 +4,7 @@
 
 #include <dds/dds.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ struct tipc_context {
 struct tipc_dds_pub {
     struct tipc_context *ctx;
     struct tipc_dds_pub *next;
+    _Atomic uint32_t progress_readers; /* matched readers of the progress topic */
     dds_entity_t meta_topic, dir_topic, meta_writer, dir_writer, progress_topic, progress_writer;
     tensor_ipc_PoolMeta msg;
     tensor_ipc_Progress progress;
@@ -39,6 +41,8 @@ struct tipc_dds_pub {
 struct tipc_dds_sub {
     struct tipc_metadata md;
     dds_entity_t topic, reader;
+    dds_entity_t fresh;   /* read condition: announcements not read yet */
+    dds_entity_t waitset; /* lets a waiting consumer wake on an announcement */
 };
 
 static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -264,6 +268,16 @@ tipc_status tipc__dds_meta_from_msg(struct tipc_metadata *md, const tensor_ipc_P
     return TIPC_OK;
 }
 
+/* Progress samples cost a serialisation and a write on the put path: they are
+ * sent only while some reader listens. */
+static void on_progress_matched(dds_entity_t writer, const dds_publication_matched_status_t st,
+                                void *arg)
+{
+    (void)writer;
+    struct tipc_dds_pub *pub = arg;
+    atomic_store(&pub->progress_readers, st.current_count);
+}
+
 tipc_status tipc__dds_pub_create(struct tipc_dds_pub **out, tipc_context *ctx,
                                  const struct tipc_metadata *md, uint64_t incarnation,
                                  int progress)
@@ -295,9 +309,12 @@ tipc_status tipc__dds_pub_create(struct tipc_dds_pub **out, tipc_context *ctx,
         topic_name(name, sizeof name, md->name, "progress");
         rc = pub->progress_topic =
             dds_create_topic(ctx->participant, &tensor_ipc_Progress_desc, name, q, NULL);
+        dds_listener_t *l = dds_create_listener(pub);
+        dds_lset_publication_matched(l, on_progress_matched);
         if (rc >= 0)
             rc = pub->progress_writer =
-                dds_create_writer(ctx->participant, pub->progress_topic, q, NULL);
+                dds_create_writer(ctx->participant, pub->progress_topic, q, l);
+        dds_delete_listener(l);
         dds_delete_qos(q);
     }
     msg_from_md(&pub->msg, md, incarnation);
@@ -324,7 +341,7 @@ tipc_status tipc__dds_pub_create(struct tipc_dds_pub **out, tipc_context *ctx,
 
 void tipc__dds_pub_progress(struct tipc_dds_pub *pub, uint64_t index, int64_t timestamp_ns)
 {
-    if (!pub || pub->progress_writer <= 0)
+    if (!pub || pub->progress_writer <= 0 || !atomic_load(&pub->progress_readers))
         return;
     pub->progress.frame_index = index;
     pub->progress.timestamp_ns = timestamp_ns;
@@ -375,12 +392,16 @@ tipc_status tipc__dds_sub_create(struct tipc_dds_sub **out, tipc_context *ctx,
         dds_create_topic(ctx->participant, &tensor_ipc_PoolMeta_desc, name, q, NULL);
     if (rc >= 0)
         rc = sub->reader = dds_create_reader(ctx->participant, sub->topic, q, NULL);
+    if (rc >= 0)
+        rc = sub->fresh = dds_create_readcondition(sub->reader, DDS_NOT_READ_SAMPLE_STATE);
+    if (rc >= 0)
+        rc = sub->waitset = dds_create_waitset(ctx->participant);
+    if (rc >= 0)
+        rc = dds_waitset_attach(sub->waitset, sub->fresh, 0);
     dds_delete_qos(q);
     if (rc < 0) {
         st = dds_fail(rc, md->name, "subscription");
-        if (sub->topic > 0)
-            dds_delete(sub->topic);
-        free(sub);
+        tipc__dds_sub_destroy(sub);
         return st;
     }
     *out = sub;
@@ -422,12 +443,27 @@ tipc_status tipc__dds_sub_poll(struct tipc_dds_sub *sub, enum tipc_dds_peer *pee
     return st;
 }
 
+void tipc__dds_sub_wait(struct tipc_dds_sub *sub, int64_t timeout_ns)
+{
+    if (dds_waitset_wait(sub->waitset, NULL, 0, timeout_ns) > 0) {
+        /* Mark every new sample read (other pools may share the topic), so
+         * the condition triggers again only on the next announcement. */
+        void *samples[16] = {NULL};
+        dds_sample_info_t infos[16];
+        int n = dds_read_mask(sub->reader, samples, infos, 16, 16, DDS_NOT_READ_SAMPLE_STATE);
+        if (n > 0)
+            dds_return_loan(sub->reader, samples, n);
+    }
+}
+
 void tipc__dds_sub_destroy(struct tipc_dds_sub *sub)
 {
     if (!sub)
         return;
-    dds_delete(sub->reader);
-    dds_delete(sub->topic);
+    dds_entity_t entities[] = {sub->waitset, sub->fresh, sub->reader, sub->topic};
+    for (size_t i = 0; i < sizeof entities / sizeof entities[0]; i++)
+        if (entities[i] > 0)
+            dds_delete(entities[i]);
     free(sub);
 }
 

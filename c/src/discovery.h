@@ -27,6 +27,8 @@ tipc_status tipc__dds_sub_create(struct tipc_dds_sub **out, tipc_context *ctx,
  * the sentence set. *incarnation receives the announced incarnation. */
 tipc_status tipc__dds_sub_poll(struct tipc_dds_sub *sub, enum tipc_dds_peer *peer,
                                uint64_t *incarnation);
+/* Sleep until an announcement arrives or @p timeout_ns passes. */
+void tipc__dds_sub_wait(struct tipc_dds_sub *sub, int64_t timeout_ns);
 void tipc__dds_sub_destroy(struct tipc_dds_sub *sub);
 
 /* Convert a received announcement into validated metadata (never trusts sizes). */

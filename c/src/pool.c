@@ -342,14 +342,14 @@ void tipc__pool_reap_readers(struct tipc_pool *pool, uint64_t only_mask)
 }
 
 tipc_status tipc__pool_begin_write(struct tipc_pool *pool, uint64_t index, int64_t timeout_ns,
-                                   uint64_t *old_seq, void **out_ptr)
+                                   void **out_ptr)
 {
     struct tipc_seg_slot *slot = tipc__pool_slot(pool, index);
     if (atomic_load_explicit(&pool->hdr->reap_request, memory_order_relaxed)) {
         atomic_store(&pool->hdr->reap_request, 0);
         tipc__pool_reap_readers(pool, 0);
     }
-    *old_seq = atomic_load(&slot->seq);
+    const uint64_t old_seq = atomic_load(&slot->seq);
     /* Mark first, then look for readers: a reader sets its bit, then checks
      * seq; with seq_cst ordering one of the two sides sees the other. */
     atomic_store(&slot->seq, (index + 1) | TIPC_SEG_WRITING);
@@ -365,14 +365,14 @@ tipc_status tipc__pool_begin_write(struct tipc_pool *pool, uint64_t index, int64
                 continue;
             }
             if (now >= deadline) {
-                atomic_store(&slot->seq, *old_seq);
+                atomic_store(&slot->seq, old_seq); /* nothing was written: keep it */
                 int holder = __builtin_ctzll(mask);
                 return tipc__fail(TIPC_E_TIMEOUT,
                                   "pool '%s': put timed out after %lld ms: a reader (pid %u) "
                                   "holds frame %llu; release views sooner or raise history_len",
                                   pool->name, (long long)(timeout_ns / 1000000),
                                   OWNER_PID(atomic_load(&pool->readers[holder].owner)),
-                                  (unsigned long long)(*old_seq ? *old_seq - 1 : 0));
+                                  (unsigned long long)(old_seq ? old_seq - 1 : 0));
             }
             if (spin < 64)
                 sched_yield();
@@ -384,9 +384,10 @@ tipc_status tipc__pool_begin_write(struct tipc_pool *pool, uint64_t index, int64
     return TIPC_OK;
 }
 
-void tipc__pool_abort_write(struct tipc_pool *pool, uint64_t index, uint64_t old_seq)
+void tipc__pool_discard_write(struct tipc_pool *pool, uint64_t index)
 {
-    atomic_store(&tipc__pool_slot(pool, index)->seq, old_seq);
+    /* The loan may have overwritten the slot's old frame: it is empty now. */
+    atomic_store(&tipc__pool_slot(pool, index)->seq, 0);
 }
 
 void tipc__pool_commit(struct tipc_pool *pool, uint64_t index)

@@ -100,8 +100,8 @@ struct tipc_pool {
 tipc_status tipc__pool_create(struct tipc_pool **out, const struct tipc_metadata *md,
                               unsigned int mode);
 tipc_status tipc__pool_begin_write(struct tipc_pool *pool, uint64_t index, int64_t timeout_ns,
-                                   uint64_t *old_seq, void **out_ptr);
-void tipc__pool_abort_write(struct tipc_pool *pool, uint64_t index, uint64_t old_seq);
+                                   void **out_ptr);
+void tipc__pool_discard_write(struct tipc_pool *pool, uint64_t index);
 void tipc__pool_commit(struct tipc_pool *pool, uint64_t index);
 void tipc__pool_reap_readers(struct tipc_pool *pool, uint64_t only_mask);
 void tipc__pool_close(struct tipc_pool *pool);

@@ -16,7 +16,6 @@ struct tipc_producer {
     struct tipc_dds_pub *announce;   /* NULL without control plane */
     uint64_t next_index;
     int loan_out;
-    uint64_t loan_old_seq;
 };
 
 tipc_status tipc_producer_options_init(tipc_producer_options *opts, unsigned int version)
@@ -82,7 +81,7 @@ void tipc_producer_destroy(tipc_producer *p)
     if (!p)
         return;
     if (p->loan_out)
-        tipc__pool_abort_write(p->pool, p->next_index, p->loan_old_seq);
+        tipc__pool_discard_write(p->pool, p->next_index);
     tipc__dds_pub_destroy(p->announce);
     tipc__pool_close(p->pool);
     tipc__pool_unref(p->pool);
@@ -104,7 +103,7 @@ tipc_status tipc_producer_loan(tipc_producer *p, void **out_data, size_t *out_si
     if (p->loan_out)
         return tipc__fail(TIPC_E_BUSY, "pool '%s': a loan is already outstanding", p->md.name);
     tipc_status st = tipc__pool_begin_write(p->pool, p->next_index, p->opts.put_timeout_ns,
-                                            &p->loan_old_seq, out_data);
+                                            out_data);
     if (st)
         return st;
     p->loan_out = 1;
@@ -135,7 +134,7 @@ tipc_status tipc_producer_discard(tipc_producer *p)
     TIPC_CHECK_ARG(p, "producer is NULL");
     if (!p->loan_out)
         return tipc__fail(TIPC_E_INVALID, "pool '%s': discard without a loan", p->md.name);
-    tipc__pool_abort_write(p->pool, p->next_index, p->loan_old_seq);
+    tipc__pool_discard_write(p->pool, p->next_index);
     p->loan_out = 0;
     return TIPC_OK;
 }

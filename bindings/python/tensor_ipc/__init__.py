@@ -52,6 +52,31 @@ def version() -> str:
     return _tipc.version_string()
 
 
+def _shape_tuple(name: str, shape: Any) -> tuple:
+    """The shape as a tuple of ints; InvalidArgumentError for anything else."""
+    import operator
+
+    try:
+        dims = tuple(operator.index(d) for d in shape)
+    except TypeError:
+        raise InvalidArgumentError(
+            f"pool '{name}': shape {shape!r} must be a sequence of integers"
+        ) from None
+    if len(dims) > 8:
+        raise InvalidArgumentError(f"pool '{name}': {len(dims)} dimensions, at most 8 allowed")
+    return dims
+
+
+def _check_history(md: "PoolMetadata", history_len: Any) -> None:
+    if isinstance(history_len, bool) or not isinstance(history_len, int) or not (
+        1 <= history_len <= md.history_len
+    ):
+        raise InvalidArgumentError(
+            f"pool '{md.name}': cannot read {history_len!r} frames from a history of "
+            f"{md.history_len}"
+        )
+
+
 def _timeout_ns(timeout: Optional[float]) -> int:
     return -1 if timeout is None else max(0, int(timeout * 1e9))
 
@@ -98,12 +123,14 @@ class PoolMetadata:
         creator_pid: Optional[int] = None,
         payload: Optional[bytes] = None,
     ) -> None:
+        if not isinstance(name, str) or "\x00" in name:
+            raise InvalidArgumentError(f"pool name {name!r} must be a string without NUL bytes")
         dtype = _b.normalize_dtype(dtype_str)
         if backend_type not in _b.BACKENDS:
             raise InvalidArgumentError(
                 f"pool '{name}': backend '{backend_type}' is not one of {', '.join(_b.BACKENDS)}"
             )
-        shape = tuple(int(d) for d in shape)
+        shape = _shape_tuple(name, shape)
         if not isinstance(history_len, int) or history_len < 1:
             raise InvalidArgumentError(f"pool '{name}': history_len {history_len!r} is not >= 1")
         if history_len > 0xFFFFFFFF:
@@ -231,6 +258,11 @@ class _Loan:
             self.index = h.commit()
         else:
             h.discard()
+
+    def __repr__(self) -> str:
+        md = self._producer.pool_metadata
+        state = "open" if self.index is None else f"committed as frame {self.index}"
+        return f"<tensor_ipc loan pool={md.name!r} {md.dtype_str}{list(md.shape)} {state}>"
 
 
 class TensorProducer:
@@ -414,12 +446,8 @@ class TensorConsumer:
         )
         if pad not in ("zero", "fill"):
             raise InvalidArgumentError(f"pool '{md.name}': pad must be 'zero' or 'fill'")
+        _check_history(md, history_len)
         shape = md.shape if history_len == 1 else (history_len,) + md.shape
-        if not isinstance(history_len, int) or not 1 <= history_len <= md.history_len:
-            raise InvalidArgumentError(
-                f"pool '{md.name}': cannot read {history_len} frames from a history of "
-                f"{md.history_len}"
-            )
         out = _b.empty(shape, md.dtype_str)
         try:
             self.last_index, self.last_timestamp_ns = c.get_into(out, history_len, flags)
@@ -436,6 +464,7 @@ class TensorConsumer:
         ends. Yields None while not connected. The arrays stay readable after
         the block, but the producer may then overwrite them."""
         md = self.pool_metadata
+        _check_history(md, history_len)
         flags = 0 if latest_first else _tipc.READ_OLDEST_FIRST
         try:
             frames = self._handle().acquire(history_len, flags)
@@ -460,6 +489,7 @@ class TensorConsumer:
     def acquire(self, history_len: int = 1, latest_first: bool = True) -> Optional[list]:
         """The raw Frame objects (buffer protocol, DLPack) of the latest frames,
         held until each frame's ``release()``; None while not connected."""
+        _check_history(self.pool_metadata, history_len)
         flags = 0 if latest_first else _tipc.READ_OLDEST_FIRST
         try:
             return self._handle().acquire(history_len, flags)

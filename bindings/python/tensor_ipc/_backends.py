@@ -71,28 +71,31 @@ def dtype_name_of(obj: Any) -> str:
         return str(obj.dtype).replace("torch.", "")
     if type(obj).__module__ == "torch" and type(obj).__name__ == "dtype":
         return str(obj).replace("torch.", "")
-    dt = np.dtype(obj.dtype if hasattr(obj, "dtype") else obj)
+    if isinstance(obj, (type, np.dtype)):  # np.float32, np.dtype("int8")
+        dt = np.dtype(obj)
+    else:
+        dt = np.dtype(obj.dtype if hasattr(obj, "dtype") else obj)
     return "bool" if dt == np.bool_ else dt.name
 
 
 def normalize_dtype(dtype: Any) -> str:
     """Accept 'float32', 'torch.float32', np.float32, torch.float32 ..."""
-    if isinstance(dtype, str):
-        name = dtype.replace("torch.", "")
-        aliases = {"bool_": "bool", "float": "float32", "double": "float64", "half": "float16"}
-        name = aliases.get(name, name)
-        if name in _NUMPY:
-            return name
-        try:
-            return dtype_name_of(np.dtype(dtype))
-        except TypeError:
-            raise InvalidArgumentError(f"unknown dtype '{dtype}'") from None
+    name = None
     try:
-        name = dtype_name_of(dtype)
-    except TypeError:
-        raise InvalidArgumentError(f"unknown dtype {dtype!r}") from None
+        if isinstance(dtype, str):
+            name = dtype.replace("torch.", "")
+            aliases = {"bool_": "bool", "float": "float32", "double": "float64", "half": "float16"}
+            name = aliases.get(name, name)
+            if name not in _NUMPY:
+                name = dtype_name_of(np.dtype(dtype))
+        else:
+            name = dtype_name_of(dtype)
+    except (TypeError, ValueError):
+        name = None
     if name not in _NUMPY:
-        raise InvalidArgumentError(f"dtype {name} is not supported by tensor_ipc")
+        raise InvalidArgumentError(
+            f"dtype {dtype!r} is not supported by tensor_ipc (one of: {', '.join(_NUMPY)})"
+        )
     return name
 
 
