@@ -22,6 +22,9 @@ local function need(opts, what)
   if type(opts.name) ~= "string" then
     error(what .. ": option 'name' (a string) is required", 3)
   end
+  if opts.name:find("\0", 1, true) then
+    error(what .. ": pool name must not contain NUL bytes", 3)
+  end
 end
 
 local function seconds_to_ns(s)
