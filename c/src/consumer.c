@@ -1,3 +1,4 @@
+#include "cuda.h"
 #include "discovery.h"
 #include "metadata.h"
 #include "pool.h"
@@ -60,10 +61,11 @@ tipc_status tipc_consumer_create(tipc_consumer **out, const tipc_metadata *md,
     if (opts && opts->version != TIPC_CONSUMER_OPTIONS_VERSION)
         return tipc__fail(TIPC_E_INVALID, "pool '%s': consumer options version %u is unknown",
                           md->name, opts->version);
-    if (md->backend == TIPC_BACKEND_TORCH_CUDA)
-        return tipc__fail(TIPC_E_UNSUPPORTED,
-                          "pool '%s': CUDA not available: the torch_cuda backend is not built yet",
-                          md->name);
+    if (md->backend == TIPC_BACKEND_TORCH_CUDA) {
+        tipc_status st = tipc__cuda_available(md->name, tipc__cuda_ordinal(md->device));
+        if (st)
+            return st;
+    }
     struct tipc_consumer *c = calloc(1, sizeof *c);
     if (!c)
         return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", md->name);
@@ -255,10 +257,17 @@ static tipc_status read_copy(struct tipc_consumer *c, struct tipc_pool *pool, un
                 ok = 0;
                 break;
             }
-            memcpy(dst + (size_t)pos * fb, tipc__pool_frame(pool, idx), fb);
+            tipc_status cst = TIPC_OK;
+            if (pool->ordinal >= 0)
+                cst = tipc__cuda_copy(pool->name, pool->ordinal, dst + (size_t)pos * fb,
+                                      tipc__pool_frame(pool, idx), fb);
+            else
+                memcpy(dst + (size_t)pos * fb, tipc__pool_frame(pool, idx), fb);
             int64_t ts = atomic_load_explicit(&tipc__pool_slot(pool, idx)->timestamp_ns,
                                               memory_order_relaxed);
             tipc__pool_unhold(pool, idx);
+            if (cst)
+                return cst;
             if (infos)
                 infos[pos] = (tipc_frame_info){idx, ts, 1, 0};
         }
@@ -271,10 +280,18 @@ static tipc_status read_copy(struct tipc_consumer *c, struct tipc_pool *pool, un
     uint32_t oldest_pos = oldest_first ? count - avail : avail - 1;
     for (uint32_t k = avail; k < count; k++) {
         uint32_t pos = oldest_first ? count - 1 - k : k;
-        if ((flags & TIPC_READ_PAD_FILL) && avail > 0)
-            memcpy(dst + (size_t)pos * fb, dst + (size_t)oldest_pos * fb, fb);
+        unsigned char *at = dst + (size_t)pos * fb;
+        tipc_status pst = TIPC_OK;
+        if (pool->ordinal >= 0 && (flags & TIPC_READ_PAD_FILL) && avail > 0)
+            pst = tipc__cuda_copy(pool->name, pool->ordinal, at, dst + (size_t)oldest_pos * fb, fb);
+        else if (pool->ordinal >= 0)
+            pst = tipc__cuda_zero(pool->name, pool->ordinal, at, fb);
+        else if ((flags & TIPC_READ_PAD_FILL) && avail > 0)
+            memcpy(at, dst + (size_t)oldest_pos * fb, fb);
         else
-            memset(dst + (size_t)pos * fb, 0, fb);
+            memset(at, 0, fb);
+        if (pst)
+            return pst;
         if (infos)
             infos[pos] = (tipc_frame_info){0, 0, 0, 0};
     }

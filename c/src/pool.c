@@ -1,4 +1,5 @@
 #include "pool.h"
+#include "cuda.h"
 #include "proc.h"
 #include "status.h"
 
@@ -35,15 +36,22 @@ struct layout {
     size_t slots, readers, frames, stride, total;
 };
 
-static struct layout layout_for(uint32_t history_len, size_t frame_bytes)
+/* Device pools keep their frames in GPU memory: the segment ends after the
+ * reader table, and the stride is that of the device allocation. */
+static struct layout layout_for(uint32_t history_len, size_t frame_bytes, int device)
 {
     struct layout l;
     l.slots = round_up(sizeof(struct tipc_seg_header), 64);
     l.readers = l.slots + (size_t)history_len * sizeof(struct tipc_seg_slot);
     l.frames = round_up(l.readers + TIPC_SEG_MAX_READERS * sizeof(struct tipc_seg_reader), 4096);
-    l.stride = round_up(frame_bytes, 64);
-    l.total = l.frames + (size_t)history_len * l.stride;
+    l.stride = round_up(frame_bytes, device ? TIPC_CUDA_ALIGN : 64);
+    l.total = l.frames + (device ? 0 : (size_t)history_len * l.stride);
     return l;
+}
+
+static int is_device(const struct tipc_metadata *md)
+{
+    return md->backend == TIPC_BACKEND_TORCH_CUDA;
 }
 
 static long futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
@@ -67,7 +75,7 @@ static void nap(int64_t ns)
 static void pool_init_common(struct tipc_pool *pool, const struct tipc_metadata *md,
                              void *base, size_t size)
 {
-    struct layout l = layout_for(md->history_len, md->frame_bytes);
+    struct layout l = layout_for(md->history_len, md->frame_bytes, is_device(md));
     atomic_init(&pool->refs, 1);
     pool->base = base;
     pool->size = size;
@@ -82,6 +90,7 @@ static void pool_init_common(struct tipc_pool *pool, const struct tipc_metadata 
     shm_path(pool->path, sizeof pool->path, md->shm_name);
     pool->reader_index = -1;
     pool->holds = NULL;
+    pool->ordinal = is_device(md) ? tipc__cuda_ordinal(md->device) : -1;
     pthread_mutex_init(&pool->hold_lock, NULL);
 }
 
@@ -89,6 +98,8 @@ static void pool_free(struct tipc_pool *pool)
 {
     if (!pool)
         return;
+    if (pool->ordinal >= 0 && pool->device_base)
+        tipc__cuda_detach(pool->dev, pool->ino);
     if (pool->base)
         munmap(pool->base, pool->size);
     pthread_mutex_destroy(&pool->hold_lock);
@@ -149,6 +160,8 @@ static void sweep_temporaries(const struct tipc_metadata *md)
 static void header_init(struct tipc_seg_header *h, const struct tipc_metadata *md,
                         const struct layout *l)
 {
+    h->payload_bytes = (uint32_t)md->payload_size;
+    memcpy(h->payload, md->payload, md->payload_size);
     memcpy(h->magic, TIPC_SEG_MAGIC, 8);
     h->layout_version = TIPC_SEG_LAYOUT_VERSION;
     h->producer_pid = getpid();
@@ -216,11 +229,17 @@ static tipc_status examine_existing(const struct tipc_metadata *md, const char *
     return TIPC_E_CLOSED; /* dead producer: reclaim */
 }
 
-tipc_status tipc__pool_create(struct tipc_pool **out, const struct tipc_metadata *md,
+tipc_status tipc__pool_create(struct tipc_pool **out, struct tipc_metadata *md,
                               unsigned int mode)
 {
     *out = NULL;
-    struct layout l = layout_for(md->history_len, md->frame_bytes);
+    struct layout l = layout_for(md->history_len, md->frame_bytes, is_device(md));
+    int ordinal = is_device(md) ? tipc__cuda_ordinal(md->device) : -1;
+    if (ordinal >= 0) {
+        tipc_status st = tipc__cuda_available(md->name, ordinal);
+        if (st)
+            return st;
+    }
     char path[TIPC_SHM_NAME_MAX + 16], tmp[TIPC_SHM_NAME_MAX + 48];
     shm_path(path, sizeof path, md->shm_name);
     snprintf(tmp, sizeof tmp, "%s~%d.tmp", path, (int)getpid());
@@ -242,6 +261,8 @@ tipc_status tipc__pool_create(struct tipc_pool **out, const struct tipc_metadata
                                 "pool '%s': cannot create %s", md->name, tmp);
     tipc_status st = TIPC_OK;
     void *base = MAP_FAILED;
+    struct stat sb;
+    uint64_t device_base = 0;
     int err = posix_fallocate(fd, 0, (off_t)l.total);
     if (err) {
         if (err == ENOSPC)
@@ -264,6 +285,16 @@ tipc_status tipc__pool_create(struct tipc_pool **out, const struct tipc_metadata
                               md->name, l.total);
         goto fail;
     }
+    fstat(fd, &sb); /* the published name keeps this inode */
+    if (ordinal >= 0) {
+        struct tipc_cuda_payload payload;
+        st = tipc__cuda_create(md->name, ordinal, (uint64_t)md->history_len * l.stride, l.stride,
+                               sb.st_dev, sb.st_ino, &payload, &device_base);
+        if (st)
+            goto fail;
+        memcpy(md->payload, &payload, sizeof payload);
+        md->payload_size = sizeof payload;
+    }
     header_init(base, md, &l);
 
     /* Publish the finished segment atomically; link(2) fails if the name exists. */
@@ -284,8 +315,6 @@ tipc_status tipc__pool_create(struct tipc_pool **out, const struct tipc_metadata
             goto fail;
         st = TIPC_OK;
     }
-    struct stat sb;
-    fstat(fd, &sb);
     unlink(tmp);
     close(fd);
 
@@ -293,15 +322,23 @@ tipc_status tipc__pool_create(struct tipc_pool **out, const struct tipc_metadata
     if (!pool) {
         unlink_if_same(path, sb.st_dev, sb.st_ino);
         munmap(base, l.total);
+        if (device_base)
+            tipc__cuda_detach(sb.st_dev, sb.st_ino);
         return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", md->name);
     }
     pool_init_common(pool, md, base, l.total);
     pool->dev = sb.st_dev;
     pool->ino = sb.st_ino;
+    if (device_base) {
+        pool->device_base = device_base;
+        pool->frames = (unsigned char *)(uintptr_t)device_base;
+    }
     *out = pool;
     return TIPC_OK;
 
 fail:
+    if (device_base)
+        tipc__cuda_detach(sb.st_dev, sb.st_ino);
     if (base != MAP_FAILED)
         munmap(base, l.total);
     unlink(tmp);
@@ -402,6 +439,10 @@ void tipc__pool_commit(struct tipc_pool *pool, uint64_t index)
         futex(&h->notify, FUTEX_WAKE, INT_MAX, NULL);
 }
 
+/* How long a closing device pool waits for its readers to let go of the
+ * GPU allocation before freeing it anyway. */
+#define DEVICE_DRAIN_NS 1000000000LL
+
 void tipc__pool_close(struct tipc_pool *pool)
 {
     struct tipc_seg_header *h = pool->hdr;
@@ -409,6 +450,22 @@ void tipc__pool_close(struct tipc_pool *pool)
     atomic_fetch_add(&h->notify, 1);
     futex(&h->notify, FUTEX_WAKE, INT_MAX, NULL);
     unlink_if_same(pool->path, pool->dev, pool->ino);
+    if (pool->ordinal < 0)
+        return;
+    /* Readers map the GPU ring through IPC; keep it until they have seen the
+     * closed state and detached (bounded), dead readers do not count. */
+    int64_t deadline = tipc__mono_ns() + DEVICE_DRAIN_NS;
+    for (;;) {
+        tipc__pool_reap_readers(pool, 0);
+        int attached = 0;
+        for (int i = 0; i < TIPC_SEG_MAX_READERS; i++) {
+            uint32_t pid = OWNER_PID(atomic_load(&pool->readers[i].owner));
+            attached += pid != 0 && pid != OWNER_RECLAIMING;
+        }
+        if (!attached || tipc__mono_ns() >= deadline)
+            break;
+        nap(1000000);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -458,12 +515,19 @@ static tipc_status validate_header(const struct tipc_metadata *md, const struct 
     tipc_status status = tipc_metadata_compare(md, &seg);
     if (status)
         return status;
-    struct layout l = layout_for(seg.history_len, seg.frame_bytes);
+    struct layout l = layout_for(seg.history_len, seg.frame_bytes, is_device(&seg));
     if (h->meta.frame_bytes != seg.frame_bytes || h->segment_bytes != l.total ||
         h->slots_offset != l.slots || h->readers_offset != l.readers ||
         h->frames_offset != l.frames || h->frame_stride != l.stride ||
         h->max_readers != TIPC_SEG_MAX_READERS)
         return tipc__fail(TIPC_E_CORRUPT, "pool '%s': segment layout fields are inconsistent",
+                          name);
+    if (is_device(&seg))
+        return tipc__cuda_payload_check(name, h->payload, h->payload_bytes,
+                                        tipc__cuda_ordinal(seg.device), seg.frame_bytes,
+                                        seg.history_len);
+    if (h->payload_bytes != 0)
+        return tipc__fail(TIPC_E_CORRUPT, "pool '%s': a host pool's segment carries a payload",
                           name);
     return TIPC_OK;
 }
@@ -578,6 +642,16 @@ tipc_status tipc__pool_open(struct tipc_pool **out, const struct tipc_metadata *
     pool->holds = holds;
     pool->dev = st.st_dev;
     pool->ino = st.st_ino;
+    if (pool->ordinal >= 0) {
+        struct tipc_cuda_payload payload;
+        memcpy(&payload, pool->hdr->payload, sizeof payload); /* checked above */
+        status = tipc__cuda_attach(md->name, &payload, st.st_dev, st.st_ino, &pool->device_base);
+        if (status) {
+            pool_free(pool);
+            return status;
+        }
+        pool->frames = (unsigned char *)(uintptr_t)pool->device_base;
+    }
     status = reader_attach(pool);
     if (status) {
         pool_free(pool);

@@ -50,6 +50,8 @@ struct tipc_seg_header {
     uint32_t reserved0;
     int64_t created_ns;
     struct tipc_seg_meta meta;
+    uint32_t payload_bytes;       /* backend payload (CUDA IPC handle), never trusted */
+    unsigned char payload[TIPC_PAYLOAD_MAX];
 
     _Alignas(64) _Atomic uint32_t state;
     _Atomic uint32_t notify;      /* futex word, bumped on each commit */
@@ -87,6 +89,8 @@ struct tipc_pool {
     size_t stride;
     dev_t dev;
     ino_t ino;
+    int ordinal;                  /* CUDA device of a torch_cuda pool, else -1 */
+    uint64_t device_base;         /* its ring on the device (frames points there) */
     char name[TIPC_NAME_MAX + 1];
     char path[TIPC_SHM_NAME_MAX + 16];
 
@@ -97,7 +101,8 @@ struct tipc_pool {
 };
 
 /* Producer side. */
-tipc_status tipc__pool_create(struct tipc_pool **out, const struct tipc_metadata *md,
+/* Fills md->payload for device pools. */
+tipc_status tipc__pool_create(struct tipc_pool **out, struct tipc_metadata *md,
                               unsigned int mode);
 tipc_status tipc__pool_begin_write(struct tipc_pool *pool, uint64_t index, int64_t timeout_ns,
                                    void **out_ptr);

@@ -1,3 +1,4 @@
+#include "cuda.h"
 #include "discovery.h"
 #include "metadata.h"
 #include "pool.h"
@@ -49,11 +50,6 @@ tipc_status tipc_producer_create(tipc_producer **out, const tipc_metadata *md,
                           md->name, o.mode);
     if (o.put_timeout_ns < 0)
         o.put_timeout_ns = DEFAULT_PUT_TIMEOUT_NS;
-    if (md->backend == TIPC_BACKEND_TORCH_CUDA)
-        return tipc__fail(TIPC_E_UNSUPPORTED,
-                          "pool '%s': CUDA not available: the torch_cuda backend is not built yet",
-                          md->name);
-
     struct tipc_producer *p = calloc(1, sizeof *p);
     if (!p)
         return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", md->name);
@@ -117,6 +113,11 @@ tipc_status tipc_producer_commit(tipc_producer *p, uint64_t *out_index)
     TIPC_CHECK_ARG(p, "producer is NULL");
     if (!p->loan_out)
         return tipc__fail(TIPC_E_INVALID, "pool '%s': commit without a loan", p->md.name);
+    if (p->pool->ordinal >= 0) { /* the frame must be complete before it is published */
+        tipc_status st = tipc__cuda_sync(p->md.name, p->pool->ordinal);
+        if (st)
+            return st;
+    }
     tipc__pool_commit(p->pool, p->next_index);
     p->loan_out = 0;
     if (p->announce)
@@ -152,6 +153,14 @@ tipc_status tipc_producer_put(tipc_producer *p, const void *data, size_t size,
     tipc_status st = tipc_producer_loan(p, &slot, NULL);
     if (st)
         return st;
-    memcpy(slot, data, size);
+    if (p->pool->ordinal >= 0) {
+        st = tipc__cuda_copy(p->md.name, p->pool->ordinal, slot, data, size);
+        if (st) {
+            tipc_producer_discard(p);
+            return st;
+        }
+    } else {
+        memcpy(slot, data, size);
+    }
     return tipc_producer_commit(p, out_index);
 }

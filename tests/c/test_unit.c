@@ -1,6 +1,7 @@
 /* Single-process tests of the C core: metadata, dtypes, errors, the pool's
  * read/write paths and every kind of bad input. Multi-process guarantees are
  * in tests/multiprocess. */
+#include "cuda.h"
 #include "pool.h"
 #include "tensor_ipc.h"
 
@@ -525,17 +526,6 @@ START_TEST(test_bad_calls_change_nothing)
     tipc_producer_destroy(NULL);
     tipc_consumer_destroy(NULL);
 
-    /* CUDA is its own issue: a clear error, nothing created. */
-    int64_t shape[1] = {4};
-    tipc_metadata *gpu = NULL;
-    tipc_producer *gp = NULL;
-    ck_assert_int_eq(tipc_metadata_create(&gpu, unique("gpu"), TIPC_DTYPE_FLOAT32, 1, shape,
-                                          TIPC_BACKEND_TORCH_CUDA, 2, NULL), TIPC_OK);
-    ck_assert_int_eq(tipc_producer_create(&gp, gpu, NULL), TIPC_E_UNSUPPORTED);
-    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "CUDA not available"));
-    ck_assert(!shm_exists(gpu));
-    tipc_metadata_destroy(gpu);
-
     tipc_consumer_destroy(c);
     tipc_producer_destroy(p);
     tipc_metadata_destroy(md);
@@ -831,6 +821,65 @@ START_TEST(test_discover_pools)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ CUDA */
+
+START_TEST(test_cuda_payload_validation)
+{
+    struct tipc_cuda_payload p = {.version = 1, .device = 1, .stride = 256, .bytes = 4 * 256};
+    memcpy(p.magic, "TIPCCUDA", 8);
+    ck_assert_int_eq(tipc__cuda_payload_check("g", &p, sizeof p, 1, 200, 4), TIPC_OK);
+    ck_assert_int_eq(tipc__cuda_payload_check("g", &p, sizeof p - 1, 1, 200, 4), TIPC_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "payload of 95 bytes, expected 96"));
+    ck_assert_int_eq(tipc__cuda_payload_check("g", NULL, 0, 1, 200, 4), TIPC_E_CORRUPT);
+    ck_assert_int_eq(tipc__cuda_payload_check("g", &p, sizeof p, 0, 200, 4), TIPC_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "device 1, the pool cuda:0"));
+    ck_assert_int_eq(tipc__cuda_payload_check("g", &p, sizeof p, 1, 300, 4), TIPC_E_CORRUPT);
+    ck_assert_int_eq(tipc__cuda_payload_check("g", &p, sizeof p, 1, 200, 5), TIPC_E_CORRUPT);
+    struct tipc_cuda_payload bad = p;
+    bad.stride = 250; /* not aligned */
+    bad.bytes = 1000;
+    ck_assert_int_eq(tipc__cuda_payload_check("g", &bad, sizeof bad, 1, 200, 4), TIPC_E_CORRUPT);
+    bad = p;
+    bad.stride = UINT64_MAX - 255; /* overflows bytes = stride * history */
+    ck_assert_int_eq(tipc__cuda_payload_check("g", &bad, sizeof bad, 1, 200, 4), TIPC_E_CORRUPT);
+    bad = p;
+    bad.magic[0] = 'X';
+    ck_assert_int_eq(tipc__cuda_payload_check("g", &bad, sizeof bad, 1, 200, 4), TIPC_E_CORRUPT);
+    bad = p;
+    bad.version = 2;
+    ck_assert_int_eq(tipc__cuda_payload_check("g", &bad, sizeof bad, 1, 200, 4), TIPC_E_CORRUPT);
+    ck_assert_int_eq(tipc__cuda_ordinal("cuda:3"), 3);
+    ck_assert_int_eq(tipc__cuda_ordinal("cuda:x"), -1);
+    ck_assert_int_eq(tipc__cuda_ordinal("cpu"), -1);
+}
+END_TEST
+
+/* A GPU pool that cannot be had fails clearly and creates nothing: on a machine
+ * without CUDA (as CI is) any device; with CUDA, a device that is not there. */
+START_TEST(test_cuda_unavailable_is_clear)
+{
+    const char *device = tipc__cuda_available("probe", 0) == TIPC_OK ? "cuda:63" : "cuda:0";
+    int64_t shape[1] = {4};
+    tipc_metadata *gpu = NULL;
+    tipc_producer *p = NULL;
+    tipc_consumer *c = NULL;
+    ck_assert_int_eq(tipc_metadata_create(&gpu, unique("gpu"), TIPC_DTYPE_FLOAT32, 1, shape,
+                                          TIPC_BACKEND_TORCH_CUDA, 2, device), TIPC_OK);
+    ck_assert_int_eq(tipc_producer_create(&p, gpu, NULL), TIPC_E_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "CUDA not available: "));
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), tipc_metadata_name(gpu)));
+    ck_assert_ptr_null(p);
+    ck_assert(!shm_exists(gpu));
+    ck_assert_int_eq(tipc_consumer_create(&c, gpu, NULL), TIPC_E_UNSUPPORTED);
+    ck_assert_ptr_null(c);
+    /* No temporary file of the failed creation either. */
+    char tmp[160];
+    snprintf(tmp, sizeof tmp, "/dev/shm%s~%d.tmp", tipc_metadata_shm_name(gpu), (int)getpid());
+    ck_assert_int_ne(access(tmp, F_OK), 0);
+    tipc_metadata_destroy(gpu);
+}
+END_TEST
+
 static Suite *unit_suite(void)
 {
     Suite *s = suite_create("unit");
@@ -859,6 +908,8 @@ static Suite *unit_suite(void)
     CASE("permissions", test_permissions_default_owner_only);
     CASE("callback_per_frame", test_callback_per_frame);
     CASE("discover_pools", test_discover_pools);
+    CASE("cuda_payload_validation", test_cuda_payload_validation);
+    CASE("cuda_unavailable_is_clear", test_cuda_unavailable_is_clear);
 #undef CASE
     return s;
 }
