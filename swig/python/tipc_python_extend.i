@@ -4,11 +4,36 @@
 
 
 %feature("nothreadallow") Consumer::get_into;
+%feature("nothreadallow") Consumer::get_into_ptr;
 %feature("nothreadallow") Consumer::acquire;
 %feature("nothreadallow") Consumer::set_callback;
 %feature("nothreadallow") Producer::loan;
 
 %extend Consumer {
+    /* get into a raw address (a CUDA tensor's data_ptr, or host memory);
+     * returns (newest index, its timestamp_ns). */
+    PyObject *get_into_ptr(unsigned long long address, size_t size, uint32_t count,
+                           unsigned int flags) {
+        tipc_frame_info info[1];
+        tipc_frame_info *infos = count == 1 ? info : PyMem_Malloc(count * sizeof *infos);
+        if (!infos)
+            return PyErr_NoMemory();
+        tipc_status st;
+        Py_BEGIN_ALLOW_THREADS
+        st = tipc_consumer_get($self, (void *)(uintptr_t)address, size, count, flags, infos);
+        Py_END_ALLOW_THREADS
+        PyObject *r = NULL;
+        if (st == TIPC_OK) {
+            uint32_t newest = (flags & TIPC_READ_OLDEST_FIRST) ? count - 1 : 0;
+            r = Py_BuildValue("(KL)", (unsigned long long)infos[newest].index,
+                              (long long)infos[newest].timestamp_ns);
+        }
+        if (infos != info)
+            PyMem_Free(infos);
+        TIPC_TRY(st);
+        return r;
+    }
+
     /* Copy the latest count frames into dst; returns (newest index, its timestamp_ns). */
     PyObject *get_into(void *dst, size_t dst_size, uint32_t count, unsigned int flags) {
         tipc_frame_info info[1];
@@ -77,6 +102,13 @@
 }
 
 %extend Producer {
+    /* put from a raw address (a CUDA tensor's data_ptr, or host memory). */
+    uint64_t put_ptr(unsigned long long address, size_t size) {
+        uint64_t index = 0;
+        TIPC_TRY(tipc_producer_put($self, (const void *)(uintptr_t)address, size, &index));
+        return index;
+    }
+
     /* A writable Frame over the next slot; publish with commit(), or discard(). */
     PyObject *loan(PyObject *owner) {
         void *data = NULL;

@@ -54,6 +54,7 @@ typedef struct {
     Py_ssize_t itemsize;
     Py_ssize_t nbytes;
     int readonly;
+    int device;             /* CUDA ordinal of a torch_cuda pool's frame, else -1 */
     unsigned long long index;
     long long timestamp_ns;
     char pool[TIPC_NAME_MAX + 1];
@@ -74,6 +75,8 @@ static FrameObject *frame_new(const tipc_metadata *md, char *data, int readonly)
     f->itemsize = (Py_ssize_t)tipc_metadata_element_size(md);
     f->nbytes = (Py_ssize_t)tipc_metadata_frame_bytes(md);
     f->readonly = readonly;
+    const char *dev = tipc_metadata_device(md);
+    f->device = strncmp(dev, "cuda:", 5) == 0 ? atoi(dev + 5) : -1;
     f->index = 0;
     f->timestamp_ns = 0;
     snprintf(f->pool, sizeof f->pool, "%s", tipc_metadata_name(md));
@@ -154,6 +157,14 @@ PyObject *tipc_py_frame_from_loan(void *data, const tipc_metadata *md, PyObject 
 
 static int frame_getbuffer(FrameObject *f, Py_buffer *view, int flags)
 {
+    if (f->device >= 0) {
+        PyErr_Format(PyExc_BufferError,
+                     "pool '%s': the frame is in GPU memory (cuda:%d); use DLPack "
+                     "(torch.from_dlpack) or __cuda_array_interface__",
+                     f->pool, f->device);
+        view->obj = NULL;
+        return -1;
+    }
     if ((flags & PyBUF_WRITABLE) && f->readonly) {
         PyErr_Format(PyExc_BufferError, "pool '%s': frames read by a consumer are read-only",
                      f->pool);
@@ -199,9 +210,8 @@ static PyObject *frame_get_dtype(FrameObject *f, void *closure)
     return PyUnicode_FromString(tipc_dtype_name(f->dtype));
 }
 
-static PyObject *frame_get_array_interface(FrameObject *f, void *closure)
+static PyObject *array_interface(FrameObject *f)
 {
-    (void)closure;
     PyObject *shape = shape_tuple(f);
     if (!shape)
         return NULL;
@@ -210,11 +220,39 @@ static PyObject *frame_get_array_interface(FrameObject *f, void *closure)
                          f->readonly ? Py_True : Py_False, "strides", Py_None, "version", 3);
 }
 
+/* Host frames have __array_interface__, GPU frames __cuda_array_interface__;
+ * the other one raises AttributeError, so libraries pick the right one. */
+static PyObject *frame_get_array_interface(FrameObject *f, void *closure)
+{
+    (void)closure;
+    if (f->device >= 0) {
+        PyErr_SetString(PyExc_AttributeError, "GPU frames have __cuda_array_interface__");
+        return NULL;
+    }
+    return array_interface(f);
+}
+
+static PyObject *frame_get_cuda_array_interface(FrameObject *f, void *closure)
+{
+    (void)closure;
+    if (f->device < 0) {
+        PyErr_SetString(PyExc_AttributeError, "host frames have __array_interface__");
+        return NULL;
+    }
+    PyObject *d = array_interface(f);
+    /* The producer's copy is complete before a frame is published: no stream. */
+    if (d && PyDict_SetItemString(d, "stream", Py_None) < 0)
+        Py_CLEAR(d);
+    return d;
+}
+
 static PyGetSetDef frame_getset[] = {
     {"shape", (getter)frame_get_shape, NULL, "Shape of the frame.", NULL},
     {"dtype", (getter)frame_get_dtype, NULL, "numpy-style dtype name.", NULL},
     {"__array_interface__", (getter)frame_get_array_interface, NULL,
-     "numpy array interface (version 3), zero copy.", NULL},
+     "numpy array interface (version 3), zero copy; host frames only.", NULL},
+    {"__cuda_array_interface__", (getter)frame_get_cuda_array_interface, NULL,
+     "CUDA array interface (version 3), zero copy; GPU frames only.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -224,6 +262,8 @@ static PyMemberDef frame_members[] = {
      "CLOCK_REALTIME of the commit, ns (0 for a loan)."},
     {"nbytes", T_PYSSIZET, offsetof(FrameObject, nbytes), READONLY, "Bytes in the frame."},
     {"readonly", T_INT, offsetof(FrameObject, readonly), READONLY, "1 for consumer frames."},
+    {"device", T_INT, offsetof(FrameObject, device), READONLY,
+     "CUDA device ordinal of a GPU frame, -1 for host memory."},
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -278,21 +318,29 @@ static PyObject *frame_dlpack(FrameObject *f, PyObject *args, PyObject *kwargs)
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOO:__dlpack__", kwlist, &stream,
                                      &max_version, &dl_device, &copy))
         return NULL;
-    if (stream != Py_None && !(PyLong_Check(stream) && PyLong_AsLong(stream) == -1)) {
+    /* Frames are complete when published, so any consumer stream may use them
+     * at once: the stream argument needs no synchronisation. */
+    if (f->device < 0 && stream != Py_None && !(PyLong_Check(stream) && PyLong_AsLong(stream) == -1)) {
         PyErr_SetString(PyExc_BufferError, "host frames take no stream (None or -1)");
         return NULL;
     }
+    const int dev_type = f->device >= 0 ? kDLCUDA : kDLCPU, dev_id = f->device >= 0 ? f->device : 0;
     if (dl_device != Py_None) {
         int type = -1, id = -1;
         if (!PyArg_ParseTuple(dl_device, "ii", &type, &id))
             return NULL;
-        if (type != kDLCPU || id != 0) {
-            PyErr_Format(PyExc_BufferError, "pool '%s': frame is on the CPU, not device (%d, %d)",
-                         f->pool, type, id);
+        if (type != dev_type || id != dev_id) {
+            PyErr_Format(PyExc_BufferError, "pool '%s': frame is on device (%d, %d), not (%d, %d)",
+                         f->pool, dev_type, dev_id, type, id);
             return NULL;
         }
     }
     int want_copy = copy != Py_None && PyObject_IsTrue(copy);
+    if (want_copy && f->device >= 0) {
+        PyErr_Format(PyExc_BufferError, "pool '%s': copy=True is not supported for GPU frames; "
+                     "use consumer.get()", f->pool);
+        return NULL;
+    }
     int versioned = 0;
     if (max_version != Py_None) {
         unsigned int major = 0, minor = 0;
@@ -319,7 +367,7 @@ static PyObject *frame_dlpack(FrameObject *f, PyObject *args, PyObject *kwargs)
     for (int i = 0; i < f->ndim; i++)
         e->shape[i] = f->shape[i];
     DLTensor dl = {data,
-                   {kDLCPU, 0},
+                   {dev_type, dev_id},
                    f->ndim,
                    {dtypes[f->dtype].dl_code, dtypes[f->dtype].dl_bits, 1},
                    e->shape,
@@ -346,8 +394,9 @@ static PyObject *frame_dlpack(FrameObject *f, PyObject *args, PyObject *kwargs)
 
 static PyObject *frame_dlpack_device(FrameObject *f, PyObject *unused)
 {
-    (void)f;
     (void)unused;
+    if (f->device >= 0)
+        return Py_BuildValue("(ii)", kDLCUDA, f->device);
     return Py_BuildValue("(ii)", kDLCPU, 0);
 }
 
@@ -379,7 +428,7 @@ static PyMethodDef frame_methods[] = {
      "__dlpack__(*, stream=None, max_version=None, dl_device=None, copy=None)\n"
      "Export the frame as a DLPack capsule (versioned only when max_version >= (1, 0))."},
     {"__dlpack_device__", (PyCFunction)frame_dlpack_device, METH_NOARGS,
-     "(kDLCPU, 0): frames of host pools live in CPU memory."},
+     "(kDLCPU, 0) for host frames, (kDLCUDA, N) for frames of a torch_cuda pool."},
     {"release", (PyCFunction)frame_release, METH_NOARGS,
      "Let the producer reuse this frame (and the others of the same view). The memory\n"
      "stays mapped while any array made from the frame lives, but its content may change."},

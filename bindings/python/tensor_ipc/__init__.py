@@ -3,7 +3,8 @@
 One producer ``put``s frames into a named pool (a ring of ``history_len``
 frames in shared memory); any number of consumers, in any process and
 language, ``get`` the latest frame or the last N frames. Backends: ``numpy``
-and ``torch`` (CPU); ``torch_cuda`` is declared but not available yet.
+and ``torch`` (CPU) in shared memory, ``torch_cuda`` in GPU memory shared with
+CUDA IPC (where the NVIDIA driver is present).
 
 The names and arguments follow the original tensor-ipc, so code written for
 it runs unchanged::
@@ -316,6 +317,9 @@ class TensorProducer:
         """Copy ``data`` (right shape, dtype and backend; any strides) into the
         next frame and publish it. Returns the frame index."""
         md = self.pool_metadata
+        if md.backend_type == "torch_cuda":
+            address, nbytes, _keep = _b.cuda_source(data, md.name, md.device, md.shape, md.dtype_str)
+            return self._handle().put_ptr(address, nbytes)
         buf = _b.host_buffer(data, md.name, md.backend_type, md.shape, md.dtype_str)
         return self._handle().put(buf)
 
@@ -448,6 +452,16 @@ class TensorConsumer:
             raise InvalidArgumentError(f"pool '{md.name}': pad must be 'zero' or 'fill'")
         _check_history(md, history_len)
         shape = md.shape if history_len == 1 else (history_len,) + md.shape
+        if md.backend_type == "torch_cuda":
+            torch = _b.torch_module()
+            out = torch.empty(shape, dtype=_b.torch_dtype(md.dtype_str), device=md.device)
+            try:
+                self.last_index, self.last_timestamp_ns = c.get_into_ptr(
+                    out.data_ptr(), out.numel() * out.element_size(), history_len, flags
+                )
+            except (NotConnectedError, NoDataError, ClosedError):
+                return None
+            return out.cpu().numpy() if as_numpy else out
         out = _b.empty(shape, md.dtype_str)
         try:
             self.last_index, self.last_timestamp_ns = c.get_into(out, history_len, flags)

@@ -133,8 +133,8 @@ def host_buffer(data: Any, pool: str, backend: str, shape: tuple, dtype: str):
             raise InvalidArgumentError(
                 f"pool '{pool}' has backend torch (CPU): got a CUDA tensor"
             )
-    else:
-        raise UnsupportedError(f"pool '{pool}': CUDA not available: backend {backend}")
+    else:  # torch_cuda: see cuda_source()
+        raise UnsupportedError(f"pool '{pool}': backend {backend} takes the CUDA path")
     got = dtype_name_of(data)
     if got != dtype:
         raise InvalidArgumentError(f"pool '{pool}': put() of dtype {got}, the pool holds {dtype}")
@@ -150,8 +150,34 @@ def host_buffer(data: Any, pool: str, backend: str, shape: tuple, dtype: str):
     return t.numpy()
 
 
+def cuda_source(data: Any, pool: str, device: str, shape: tuple, dtype: str):
+    """(address, nbytes, keepalive) of a tensor to put into a torch_cuda pool:
+    a CUDA tensor on the pool's device (after its stream's pending work) or
+    a CPU tensor (copied up by the library)."""
+    if not is_torch_tensor(data):
+        raise InvalidArgumentError(
+            f"pool '{pool}' has backend torch_cuda: put() takes torch tensors, "
+            f"got {type(data).__name__}"
+        )
+    got = dtype_name_of(data)
+    if got != dtype:
+        raise InvalidArgumentError(f"pool '{pool}': put() of dtype {got}, the pool holds {dtype}")
+    if tuple(data.shape) != tuple(shape):
+        raise InvalidArgumentError(
+            f"pool '{pool}': put() of shape {tuple(data.shape)}, the pool holds {tuple(shape)}"
+        )
+    t = data.detach().contiguous()
+    if t.is_cuda:
+        if f"cuda:{t.device.index or 0}" != device:
+            raise InvalidArgumentError(f"pool '{pool}' lives on {device}, the tensor on {t.device}")
+        torch_module().cuda.current_stream(t.device).synchronize()
+    return t.data_ptr(), t.numel() * t.element_size(), t
+
+
 def frame_array(frame, backend: str, as_numpy: bool, dtype: str, shape: tuple):
     """A zero-copy array over a Frame: numpy, or torch for torch pools."""
+    if getattr(frame, "device", -1) >= 0:  # GPU frame: DLPack keeps it on the device
+        return torch_module().from_dlpack(frame)
     if backend == "numpy" or as_numpy:
         arr = np.asarray(frame)
         return arr
