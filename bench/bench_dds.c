@@ -32,9 +32,9 @@
  *                 t_ns stamped just before dds_write. 64 B, 64 KiB, 6,220,800 B.
  *                 tensor-ipc and DDS samples alternate one by one.
  *
- * Every second process is a fork() of a parent that never touches DDS itself (a
- * fork of a process running DDS threads could not use DDS), so each child
- * starts its own participant as a real process would. Pipes carry readiness,
+ * Each process of a measurement is a fork() of a parent that never touches DDS
+ * itself (a fork of a process running DDS threads could not use DDS), so each
+ * child starts its own participant as a real process would. Pipes carry readiness,
  * commands and results. Pool names hold the parent's pid. CLOCK_REALTIME
  * (tipc_now_ns) is the clock of every cross-process stamp.
  *
