@@ -88,6 +88,7 @@ function Producer:discard()
 end
 
 function Producer:frames_written()
+  if self._closed then error("pool '" .. self.name .. "': the producer is closed", 2) end
   return self._h:frames_written()
 end
 
@@ -95,6 +96,7 @@ end
 function Producer:close()
   end_loan(self)
   core.close(self._h)
+  self._closed = true
 end
 Producer.__close = Producer.close
 

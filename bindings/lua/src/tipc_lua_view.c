@@ -172,6 +172,10 @@ static void push_elem(lua_State *L, tipc_dtype dt, const char *p)
 static int to_int(lua_State *L, int idx, lua_Integer lo, lua_Integer hi, lua_Integer *out,
                   const char **why)
 {
+    if (lua_type(L, idx) != LUA_TNUMBER) { /* no string coercion: "5" is not a number */
+        *why = "is not a number";
+        return 0;
+    }
     int isnum;
     lua_Integer v = lua_tointegerx(L, idx, &isnum);
     if (!isnum) {
@@ -215,8 +219,8 @@ static int check_elem(lua_State *L, int idx, tipc_dtype dt, char *dst, const cha
                 return 0;
             v = (uint64_t)i;
         } else {
-            int isnum;
-            lua_Number n = lua_tonumberx(L, idx, &isnum);
+            int isnum = lua_type(L, idx) == LUA_TNUMBER;
+            lua_Number n = lua_tonumber(L, idx);
             if (!isnum || n != floor(n) || n < 0 || n >= 18446744073709551616.0) {
                 *why = !isnum ? "is not a number" : "is not an integer in range";
                 return 0;
@@ -234,21 +238,20 @@ static int check_elem(lua_State *L, int idx, tipc_dtype dt, char *dst, const cha
         idx = lua_absindex(L, idx);
         lua_getfield(L, idx, "re");
         lua_getfield(L, idx, "im");
-        int ok1, ok2;
-        re = lua_tonumberx(L, -2, &ok1);
-        im = lua_tonumberx(L, -1, &ok2);
+        int ok1 = lua_type(L, -2) == LUA_TNUMBER, ok2 = lua_type(L, -1) == LUA_TNUMBER;
+        re = lua_tonumber(L, -2);
+        im = lua_tonumber(L, -1);
         lua_pop(L, 2);
         if (!ok1 || !ok2) {
             *why = "is not a {re=..., im=...} pair of numbers";
             return 0;
         }
     } else {
-        int isnum;
-        re = lua_tonumberx(L, idx, &isnum);
-        if (!isnum) {
+        if (lua_type(L, idx) != LUA_TNUMBER) {
             *why = "is not a number";
             return 0;
         }
+        re = lua_tonumber(L, idx);
     }
     switch (dt) {
     case TIPC_DTYPE_FLOAT16:
@@ -269,6 +272,10 @@ static int check_elem(lua_State *L, int idx, tipc_dtype dt, char *dst, const cha
         }
         if (dt == TIPC_DTYPE_BFLOAT16) {
             uint16_t v = f32_to_bf16((float)re);
+            if (isfinite(re) && (v & 0x7fffu) == 0x7f80u) { /* rounded to infinity */
+                *why = "is out of range for bfloat16";
+                return 0;
+            }
             memcpy(dst, &v, 2);
         } else if (dt == TIPC_DTYPE_FLOAT32) {
             float v = (float)re;
@@ -361,6 +368,10 @@ int tipc_lua_acquire(lua_State *L)
         return view_fail(L, "history_len %d is not >= 1", (int)count);
     tipc_view *tv = NULL;
     tipc_status st = tipc_consumer_acquire(c, (uint32_t)count, flags, &tv);
+    if (st == TIPC_E_LIMIT) { /* reader entries held by consumers awaiting collection */
+        lua_gc(L, LUA_GCCOLLECT);
+        st = tipc_consumer_acquire(c, (uint32_t)count, flags, &tv);
+    }
     if (st)
         return fail_status(L, st);
     View *v = view_new(L, tipc_consumer_metadata(c), (uint32_t)count, VIEW_HELD, 0);
@@ -392,6 +403,10 @@ int tipc_lua_get(lua_State *L)
     if (!infos)
         return view_fail(L, "out of memory");
     tipc_status st = tipc_consumer_get(c, area, bytes, (uint32_t)count, flags, infos);
+    if (st == TIPC_E_LIMIT) { /* reader entries held by consumers awaiting collection */
+        lua_gc(L, LUA_GCCOLLECT);
+        st = tipc_consumer_get(c, area, bytes, (uint32_t)count, flags, infos);
+    }
     if (st == TIPC_OK) {
         uint32_t newest = (flags & TIPC_READ_OLDEST_FIRST) ? (uint32_t)count - 1 : 0;
         v->index = infos[newest].index;
