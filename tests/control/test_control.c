@@ -45,7 +45,7 @@
 static long ok_num(const char *line, const char *what)
 {
     long v = 0;
-    CTL_ASSERT(sscanf(line, "ok %ld", &v) == 1, "%s: cannot parse '%s'", what, line);
+    PH_ASSERT(sscanf(line, "ok %ld", &v) == 1, "%s: cannot parse '%s'", what, line);
     return v;
 }
 
@@ -56,61 +56,61 @@ struct got {
 };
 
 /* "get <id> <count> <salt> <timeout>" must succeed with frames of @p salt. */
-static struct got get_ok(ctl_child *c, int id, unsigned count, unsigned long long salt,
+static struct got get_ok(ph_child *c, int id, unsigned count, unsigned long long salt,
                          int64_t timeout_ms)
 {
     struct got g = {0};
     const char *l = ctl_cmd(c, timeout_ms + T_CMD, "get %d %u %llu %lld", id, count, salt,
                             (long long)timeout_ms);
-    CTL_ASSERT(sscanf(l, "ok %llu %llu %u %lld", &g.newest, &g.salt, &g.valid,
-                      &g.elapsed_ns) == 4,
-               "%s: consumer %d: get of %u frames of salt %llu answered '%s'", c->what, id,
-               count, salt, l);
+    PH_ASSERT(sscanf(l, "ok %llu %llu %u %lld", &g.newest, &g.salt, &g.valid,
+                     &g.elapsed_ns) == 4,
+              "%s: consumer %d: get of %u frames of salt %llu answered '%s'", c->what, id,
+              count, salt, l);
     return g;
 }
 
 /* One get that must fail with @p status; returns the sentence. */
-static const char *get1_err(ctl_child *c, int id, const char *status)
+static const char *get1_err(ph_child *c, int id, const char *status)
 {
     const char *l = ctl_cmd(c, T_CMD, "get1 %d", id);
     char want[64];
     snprintf(want, sizeof want, "err %s", status);
-    CTL_ASSERT(ctl_starts(l, want),
-               "%s: consumer %d: get1 expected %s, answered '%s'", c->what, id, status, l);
+    PH_ASSERT(ph_starts(l, want),
+              "%s: consumer %d: get1 expected %s, answered '%s'", c->what, id, status, l);
     return l + strlen(want);
 }
 
-static long start_producer(ctl_child *p, int id, const char *pool, const char *spec)
+static long start_producer(ph_child *p, int id, const char *pool, const char *spec)
 {
     const char *l = ctl_cmd_ok(p, T_START, "prod %d %s %s", id, pool, spec);
     return ok_num(l, "prod");
 }
 
 /* "done <STATUS> <mono ns> ..." of a blocking command. */
-static void read_done(ctl_child *c, int64_t timeout_ms, char *status, size_t cap,
+static void read_done(ph_child *c, int64_t timeout_ms, char *status, size_t cap,
                       long long *t_ns)
 {
     const char *l = ctl_expect_line(c, timeout_ms, "the end of a blocking command");
     char st[64] = "";
-    CTL_ASSERT(sscanf(l, "done %63s %lld", st, t_ns) == 2, "%s: expected 'done ...', got '%s'",
-               c->what, l);
+    PH_ASSERT(sscanf(l, "done %63s %lld", st, t_ns) == 2, "%s: expected 'done ...', got '%s'",
+              c->what, l);
     snprintf(status, cap, "%s", st);
 }
 
 /* After "ok blocking", wait (with a deadline) until the helper's main thread
  * sleeps in futex: then it is really inside tipc_consumer_wait. */
-static void wait_until_blocked(ctl_child *c)
+static void wait_until_blocked(ph_child *c)
 {
-    int64_t deadline = ctl_mono_ns() + ctl_ms(5000) * 1000000;
+    int64_t deadline = mono_ns() + ctl_ms(5000) * 1000000;
     int r;
-    while ((r = ctl_in_futex(c->pid)) == 0 && ctl_mono_ns() < deadline)
-        ctl_sleep_ms(1);
+    while ((r = ph_in_futex(c->pid)) == 0 && mono_ns() < deadline)
+        mono_sleep_ms(1);
     if (r < 0)
-        ctl_log("cannot read /proc/%ld/syscall; relying on the 'ok blocking' answer",
-                (long)c->pid);
+        ph_log("cannot read /proc/%ld/syscall; relying on the 'ok blocking' answer",
+               (long)c->pid);
     else
-        CTL_ASSERT(r == 1, "%s (pid %ld) is not blocked in a futex wait 5 s after 'blocking'",
-                   c->what, (long)c->pid);
+        PH_ASSERT(r == 1, "%s (pid %ld) is not blocked in a futex wait 5 s after 'blocking'",
+                  c->what, (long)c->pid);
 }
 
 static int contains(const char *hay, const char *needle) { return strstr(hay, needle) != NULL; }
@@ -119,75 +119,75 @@ static int contains(const char *hay, const char *needle) { return strstr(hay, ne
 
 START_TEST(consumer_first_then_producer)
 {
-    ctl_begin("consumer_first_then_producer");
+    ph_begin("consumer_first_then_producer");
     const char *pool = ctl_pool("cfirst");
-    ctl_child *c = ctl_agent("consumer");
+    ph_child *c = ctl_agent("consumer");
     ctl_cmd_ok(c, T_START, "cons 0 %s %s", pool, SPEC);
     ctl_cmd_ok(c, T_START, "cons 1 %s %s", pool, SPEC);
     get1_err(c, 0, "TIPC_E_NOT_CONNECTED");
-    CTL_ASSERT(!strcmp(ctl_cmd(c, T_CMD, "connected 0"), "ok 0"), "connected before a producer");
+    PH_ASSERT(!strcmp(ctl_cmd(c, T_CMD, "connected 0"), "ok 0"), "connected before a producer");
     const char *l = ctl_cmd(c, T_CMD, "wait 1 0");
-    CTL_ASSERT(ctl_starts(l, "err") && contains(l, "TIPC_E_NOT_CONNECTED"),
-               "wait(0) without producer answered '%s'", l);
+    PH_ASSERT(ph_starts(l, "err") && contains(l, "TIPC_E_NOT_CONNECTED"),
+              "wait(0) without producer answered '%s'", l);
 
     /* Consumer 1 blocks in wait before the producer exists. */
-    CTL_ASSERT(ctl_send(c, "waitblock 1 %lld", (long long)ctl_ms(T_SEE)) == 0, "send");
+    PH_ASSERT(ph_send(c, "waitblock 1 %lld", (long long)ctl_ms(T_SEE)) == 0, "send");
     ctl_expect_line(c, T_CMD, "ok blocking");
 
-    ctl_child *p = ctl_agent("producer");
+    ph_child *p = ctl_agent("producer");
     long pid = start_producer(p, 0, pool, SPEC);
     l = ctl_cmd_ok(p, T_CMD, "put 0 3 %ld", pid);
-    CTL_ASSERT(ok_num(l, "put") == 2, "put 3 frames answered '%s'", l);
+    PH_ASSERT(ok_num(l, "put") == 2, "put 3 frames answered '%s'", l);
 
     char st[64];
     long long t;
     read_done(c, ctl_ms(T_SEE) + T_CMD, st, sizeof st, &t);
-    CTL_ASSERT(!strcmp(st, "TIPC_OK"), "wait of a consumer created first ended with %s", st);
+    PH_ASSERT(!strcmp(st, "TIPC_OK"), "wait of a consumer created first ended with %s", st);
 
     struct got g = get_ok(c, 0, 4, (unsigned long long)pid, ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 2 && g.valid == 3, "read newest %llu with %u frames, expected 2 / 3",
-               g.newest, g.valid);
-    ctl_log("consumer created first connected and read after %lld ms", g.elapsed_ns / 1000000);
+    PH_ASSERT(g.newest == 2 && g.valid == 3, "read newest %llu with %u frames, expected 2 / 3",
+              g.newest, g.valid);
+    ph_log("consumer created first connected and read after %lld ms", g.elapsed_ns / 1000000);
     g = get_ok(c, 1, 1, (unsigned long long)pid, ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 2, "consumer 1 read newest %llu", g.newest);
-    CTL_ASSERT(!strcmp(ctl_cmd(c, T_CMD, "connected 0"), "ok 1"), "not connected after a read");
+    PH_ASSERT(g.newest == 2, "consumer 1 read newest %llu", g.newest);
+    PH_ASSERT(!strcmp(ctl_cmd(c, T_CMD, "connected 0"), "ok 1"), "not connected after a read");
 
-    ctl_quit(p, T_CMD);
-    ctl_quit(c, T_CMD);
-    ctl_finish();
+    ph_quit(p, T_CMD);
+    ph_quit(c, T_CMD);
+    ph_finish();
 }
 END_TEST
 
 START_TEST(producer_first_then_consumer)
 {
-    ctl_begin("producer_first_then_consumer");
+    ph_begin("producer_first_then_consumer");
     const char *pool = ctl_pool("pfirst");
-    ctl_child *p = ctl_agent("producer");
+    ph_child *p = ctl_agent("producer");
     long pid = start_producer(p, 0, pool, SPEC);
     ctl_cmd_ok(p, T_CMD, "put 0 5 %ld", pid);
 
-    ctl_child *c = ctl_agent("consumer");
+    ph_child *c = ctl_agent("consumer");
     ctl_cmd_ok(c, T_START, "cons 0 %s %s", pool, SPEC);
     struct got g = get_ok(c, 0, 4, (unsigned long long)pid, ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 4 && g.valid == 4, "read newest %llu with %u frames, expected 4 / 4",
-               g.newest, g.valid);
+    PH_ASSERT(g.newest == 4 && g.valid == 4, "read newest %llu with %u frames, expected 4 / 4",
+              g.newest, g.valid);
 
     /* Blocked wait wakes for the next frame. */
-    CTL_ASSERT(ctl_send(c, "waitblock 0 %lld", (long long)ctl_ms(T_SEE)) == 0, "send");
+    PH_ASSERT(ph_send(c, "waitblock 0 %lld", (long long)ctl_ms(T_SEE)) == 0, "send");
     ctl_expect_line(c, T_CMD, "ok blocking");
     wait_until_blocked(c);
     ctl_cmd_ok(p, T_CMD, "put 0 1 %ld", pid);
     char st[64];
     long long t;
     read_done(c, ctl_ms(T_SEE) + T_CMD, st, sizeof st, &t);
-    CTL_ASSERT(!strcmp(st, "TIPC_OK"), "wait for frame 5 ended with %s", st);
+    PH_ASSERT(!strcmp(st, "TIPC_OK"), "wait for frame 5 ended with %s", st);
     g = get_ok(c, 0, 2, (unsigned long long)pid, ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 5 && g.valid == 2, "read newest %llu with %u frames, expected 5 / 2",
-               g.newest, g.valid);
+    PH_ASSERT(g.newest == 5 && g.valid == 2, "read newest %llu with %u frames, expected 5 / 2",
+              g.newest, g.valid);
 
-    ctl_quit(p, T_CMD);
-    ctl_quit(c, T_CMD);
-    ctl_finish();
+    ph_quit(p, T_CMD);
+    ph_quit(c, T_CMD);
+    ph_finish();
 }
 END_TEST
 
@@ -197,24 +197,24 @@ END_TEST
 static void check_names(const char *sentence, const char *field, const char *v1, const char *v2)
 {
     const char *f = strstr(sentence, field);
-    CTL_ASSERT(f != NULL, "mismatch sentence does not name '%s': %s", field, sentence);
-    CTL_ASSERT(contains(f, v1) && contains(f, v2),
-               "mismatch sentence does not give both values of %s ('%s' and '%s'): %s", field,
-               v1, v2, sentence);
+    PH_ASSERT(f != NULL, "mismatch sentence does not name '%s': %s", field, sentence);
+    PH_ASSERT(contains(f, v1) && contains(f, v2),
+              "mismatch sentence does not give both values of %s ('%s' and '%s'): %s", field,
+              v1, v2, sentence);
 }
 
 static void check_history_names(const char *sentence, long a, long b)
 {
     const char *f = strstr(sentence, "history_len");
-    CTL_ASSERT(f != NULL, "mismatch sentence does not name history_len: %s", sentence);
-    CTL_ASSERT(ctl_mentions_num(f, a) && ctl_mentions_num(f, b),
-               "mismatch sentence does not give both history_len values %ld and %ld: %s", a, b,
-               sentence);
+    PH_ASSERT(f != NULL, "mismatch sentence does not name history_len: %s", sentence);
+    PH_ASSERT(ph_mentions_num(f, a) && ph_mentions_num(f, b),
+              "mismatch sentence does not give both history_len values %ld and %ld: %s", a, b,
+              sentence);
 }
 
 START_TEST(mismatch_each_field)
 {
-    ctl_begin("mismatch_each_field");
+    ph_begin("mismatch_each_field");
     const char *pool = ctl_pool("mism");
     const char *pspec = "uint8:256:numpy:5";
     /* Consumers created before the producer (lazy), one field off each. */
@@ -225,13 +225,13 @@ START_TEST(mismatch_each_field)
         "uint8:256:numpy:7",   /* history_len */
         "uint8:256:numpy:5",   /* matches */
     };
-    ctl_child *c = ctl_agent("consumers (first)");
+    ph_child *c = ctl_agent("consumers (first)");
     for (int i = 0; i < 5; i++)
         ctl_cmd_ok(c, T_START, "cons %d %s %s", i, pool, cspec[i]);
     for (int i = 0; i < 5; i++)
         get1_err(c, i, "TIPC_E_NOT_CONNECTED");
 
-    ctl_child *p = ctl_agent("producer");
+    ph_child *p = ctl_agent("producer");
     long pid = start_producer(p, 0, pool, pspec);
     ctl_cmd_ok(p, T_CMD, "put 0 2 %ld", pid);
 
@@ -239,55 +239,55 @@ START_TEST(mismatch_each_field)
     for (int i = 0; i < 4; i++) {
         const char *l = ctl_cmd(c, ctl_ms(T_SEE) + T_CMD, "connect %d %lld", i,
                                 (long long)ctl_ms(T_SEE));
-        CTL_ASSERT(ctl_starts(l, "err") && contains(l, "TIPC_E_MISMATCH"),
-                   "consumer %s of a %s pool: connect answered '%s'", cspec[i], pspec, l);
+        PH_ASSERT(ph_starts(l, "err") && contains(l, "TIPC_E_MISMATCH"),
+                  "consumer %s of a %s pool: connect answered '%s'", cspec[i], pspec, l);
         snprintf(s[i], sizeof s[i], "%s", l);
         /* and every read says so too */
         const char *g = get1_err(c, i, "TIPC_E_MISMATCH");
-        CTL_ASSERT(contains(g, pool), "get's sentence does not name the pool: %s", g);
+        PH_ASSERT(contains(g, pool), "get's sentence does not name the pool: %s", g);
     }
     check_names(s[0], "dtype", "float64", "uint8");
     check_names(s[1], "shape", "16,16", "(256");
     check_names(s[2], "backend", "torch", "numpy");
     check_history_names(s[3], 5, 7);
     for (int i = 0; i < 4; i++)
-        CTL_ASSERT(contains(s[i], pool), "mismatch sentence does not name the pool: %s", s[i]);
+        PH_ASSERT(contains(s[i], pool), "mismatch sentence does not name the pool: %s", s[i]);
     /* Only the differing field is named. */
-    CTL_ASSERT(!contains(s[0], "shape") && !contains(s[0], "backend") &&
+    PH_ASSERT(!contains(s[0], "shape") && !contains(s[0], "backend") &&
                    !contains(s[0], "history_len"),
-               "dtype mismatch names other fields: %s", s[0]);
+              "dtype mismatch names other fields: %s", s[0]);
     struct got gg = get_ok(c, 4, 2, (unsigned long long)pid, ctl_ms(T_SEE));
-    CTL_ASSERT(gg.newest == 1, "matching consumer read newest %llu", gg.newest);
+    PH_ASSERT(gg.newest == 1, "matching consumer read newest %llu", gg.newest);
 
     /* Created after the producer (eager), through get directly; and one
      * consumer with all four fields off gets all four named. */
-    ctl_child *c2 = ctl_agent("consumers (after)");
+    ph_child *c2 = ctl_agent("consumers (after)");
     ctl_cmd_ok(c2, T_START, "cons 0 %s %s", pool, "uint8:256:torch:5");
     ctl_cmd_ok(c2, T_START, "cons 1 %s %s", pool, "float32:8x8:torch:3");
-    int64_t deadline = ctl_mono_ns() + ctl_ms(T_SEE) * 1000000;
+    int64_t deadline = mono_ns() + ctl_ms(T_SEE) * 1000000;
     const char *l;
     for (;;) {
         l = ctl_cmd(c2, T_CMD, "get1 0");
-        if (!contains(l, "TIPC_E_NOT_CONNECTED") || ctl_mono_ns() > deadline)
+        if (!contains(l, "TIPC_E_NOT_CONNECTED") || mono_ns() > deadline)
             break;
-        ctl_sleep_ms(5);
+        mono_sleep_ms(5);
     }
-    CTL_ASSERT(ctl_starts(l, "err") && contains(l, "TIPC_E_MISMATCH"),
-               "get of a torch consumer of a numpy pool answered '%s'", l);
+    PH_ASSERT(ph_starts(l, "err") && contains(l, "TIPC_E_MISMATCH"),
+              "get of a torch consumer of a numpy pool answered '%s'", l);
     check_names(l, "backend", "torch", "numpy");
     l = ctl_cmd(c2, ctl_ms(T_SEE) + T_CMD, "connect 1 %lld", (long long)ctl_ms(T_SEE));
-    CTL_ASSERT(ctl_starts(l, "err") && contains(l, "TIPC_E_MISMATCH"),
-               "connect of a consumer with four fields off answered '%s'", l);
+    PH_ASSERT(ph_starts(l, "err") && contains(l, "TIPC_E_MISMATCH"),
+              "connect of a consumer with four fields off answered '%s'", l);
     check_names(l, "dtype", "float32", "uint8");
     check_names(l, "shape", "8,8", "(256");
     check_names(l, "backend", "torch", "numpy");
     check_history_names(l, 3, 5);
-    ctl_log("four-field mismatch: %s", l);
+    ph_log("four-field mismatch: %s", l);
 
-    ctl_quit(c2, T_CMD);
-    ctl_quit(c, T_CMD);
-    ctl_quit(p, T_CMD);
-    ctl_finish();
+    ph_quit(c2, T_CMD);
+    ph_quit(c, T_CMD);
+    ph_quit(p, T_CMD);
+    ph_finish();
 }
 END_TEST
 
@@ -295,43 +295,43 @@ END_TEST
 
 START_TEST(second_producer_refused)
 {
-    ctl_begin("second_producer_refused");
+    ph_begin("second_producer_refused");
     const char *pool = ctl_pool("twice");
-    ctl_child *p1 = ctl_agent("producer 1");
+    ph_child *p1 = ctl_agent("producer 1");
     long pid1 = start_producer(p1, 0, pool, SPEC);
     ctl_cmd_ok(p1, T_CMD, "put 0 3 %ld", pid1);
 
-    ctl_child *p2 = ctl_agent("producer 2");
+    ph_child *p2 = ctl_agent("producer 2");
     const char *specs[] = {SPEC, "float32:8:torch:2"};
     for (int i = 0; i < 2; i++) {
         const char *l = ctl_cmd(p2, T_START, "prod 0 %s %s", pool, specs[i]);
-        CTL_ASSERT(ctl_starts(l, "err") && contains(l, "TIPC_E_EXISTS"),
-                   "second producer (%s) answered '%s'", specs[i], l);
-        CTL_ASSERT(ctl_mentions_num(l, pid1), "refusal does not name the first producer's pid %ld: %s",
-                   pid1, l);
-        CTL_ASSERT(contains(l, pool), "refusal does not name the pool: %s", l);
+        PH_ASSERT(ph_starts(l, "err") && contains(l, "TIPC_E_EXISTS"),
+                  "second producer (%s) answered '%s'", specs[i], l);
+        PH_ASSERT(ph_mentions_num(l, pid1), "refusal does not name the first producer's pid %ld: %s",
+                  pid1, l);
+        PH_ASSERT(contains(l, pool), "refusal does not name the pool: %s", l);
     }
 
     /* The first producer is untouched: a consumer reads it, it keeps writing. */
-    ctl_child *c = ctl_agent("consumer");
+    ph_child *c = ctl_agent("consumer");
     ctl_cmd_ok(c, T_START, "cons 0 %s %s", pool, SPEC);
     struct got g = get_ok(c, 0, 4, (unsigned long long)pid1, ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 2 && g.valid == 3, "read %llu / %u", g.newest, g.valid);
+    PH_ASSERT(g.newest == 2 && g.valid == 3, "read %llu / %u", g.newest, g.valid);
     ctl_cmd_ok(p1, T_CMD, "put 0 1 %ld", pid1);
     g = get_ok(c, 0, 1, (unsigned long long)pid1, ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 3, "read newest %llu after one more put", g.newest);
+    PH_ASSERT(g.newest == 3, "read newest %llu after one more put", g.newest);
 
     /* Once the first is gone, the name is free for the second. */
     ctl_cmd_ok(p1, T_CMD, "pdestroy 0");
     long pid2 = start_producer(p2, 0, pool, SPEC);
     ctl_cmd_ok(p2, T_CMD, "put 0 1 %ld", pid2);
     g = get_ok(c, 0, 1, (unsigned long long)pid2, ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 0, "read newest %llu of the second producer", g.newest);
+    PH_ASSERT(g.newest == 0, "read newest %llu of the second producer", g.newest);
 
-    ctl_quit(p2, T_CMD);
-    ctl_quit(p1, T_CMD);
-    ctl_quit(c, T_CMD);
-    ctl_finish();
+    ph_quit(p2, T_CMD);
+    ph_quit(p1, T_CMD);
+    ph_quit(c, T_CMD);
+    ph_finish();
 }
 END_TEST
 
@@ -340,72 +340,72 @@ END_TEST
 static void disconnect_case(int kill9)
 {
     const char *pool = ctl_pool(kill9 ? "gone-kill" : "gone-exit");
-    ctl_child *p = ctl_agent("producer");
+    ph_child *p = ctl_agent("producer");
     long pid = start_producer(p, 0, pool, SPEC);
     ctl_cmd_ok(p, T_CMD, "put 0 1 %ld", pid);
 
-    ctl_child *cw = ctl_agent("consumer (wait)");
-    ctl_child *cg = ctl_agent("consumer (get)");
+    ph_child *cw = ctl_agent("consumer (wait)");
+    ph_child *cg = ctl_agent("consumer (get)");
     ctl_cmd_ok(cw, T_START, "cons 0 %s %s", pool, SPEC);
     ctl_cmd_ok(cg, T_START, "cons 0 %s %s", pool, SPEC);
     get_ok(cw, 0, 1, (unsigned long long)pid, ctl_ms(T_SEE));
     get_ok(cg, 0, 1, (unsigned long long)pid, ctl_ms(T_SEE));
 
-    CTL_ASSERT(ctl_send(cw, "waitblock 0 %lld", (long long)ctl_ms(30000)) == 0, "send");
+    PH_ASSERT(ph_send(cw, "waitblock 0 %lld", (long long)ctl_ms(30000)) == 0, "send");
     ctl_expect_line(cw, T_CMD, "ok blocking");
-    CTL_ASSERT(ctl_send(cg, "pollgone 0 %lld", (long long)ctl_ms(30000)) == 0, "send");
+    PH_ASSERT(ph_send(cg, "pollgone 0 %lld", (long long)ctl_ms(30000)) == 0, "send");
     ctl_expect_line(cg, T_CMD, "ok polling");
     wait_until_blocked(cw);
 
-    long long t0 = (long long)ctl_mono_ns();
+    long long t0 = (long long)mono_ns();
     if (kill9) {
-        ctl_kill9(p);
+        ph_kill9(p);
     } else {
-        CTL_ASSERT(ctl_send(p, "quit") == 0, "cannot tell the producer to exit");
+        PH_ASSERT(ph_send(p, "quit") == 0, "cannot tell the producer to exit");
     }
     char sw[64], sg[64];
     long long tw, tg;
     read_done(cw, ctl_ms(30000) + T_CMD, sw, sizeof sw, &tw);
     read_done(cg, ctl_ms(30000) + T_CMD, sg, sizeof sg, &tg);
-    ctl_log("producer %s: blocked wait returned %s after %.1f ms, polling get said %s after "
-            "%.1f ms",
-            kill9 ? "SIGKILLed" : "exited", sw, (tw - t0) / 1e6, sg, (tg - t0) / 1e6);
-    CTL_ASSERT(!strcmp(sw, "TIPC_E_CLOSED"), "blocked wait ended with %s, not TIPC_E_CLOSED: %s",
-               sw, cw->line);
-    CTL_ASSERT(!strcmp(sg, "TIPC_E_NOT_CONNECTED") || !strcmp(sg, "TIPC_E_CLOSED"),
-               "polling get ended with %s: %s", sg, cg->line);
-    CTL_ASSERT(tw >= t0 && tg >= t0, "a consumer reported the producer gone before it was");
-    CTL_ASSERT(tw - t0 < DISCONNECT_BOUND_NS,
-               "blocked wait took %.1f ms to see the producer %s (bound 2000 ms)", (tw - t0) / 1e6,
-               kill9 ? "killed" : "exit");
-    CTL_ASSERT(tg - t0 < DISCONNECT_BOUND_NS,
-               "get took %.1f ms to say not connected after the producer %s (bound 2000 ms)",
-               (tg - t0) / 1e6, kill9 ? "was killed" : "exited");
+    ph_log("producer %s: blocked wait returned %s after %.1f ms, polling get said %s after "
+           "%.1f ms",
+           kill9 ? "SIGKILLed" : "exited", sw, (tw - t0) / 1e6, sg, (tg - t0) / 1e6);
+    PH_ASSERT(!strcmp(sw, "TIPC_E_CLOSED"), "blocked wait ended with %s, not TIPC_E_CLOSED: %s",
+              sw, cw->line);
+    PH_ASSERT(!strcmp(sg, "TIPC_E_NOT_CONNECTED") || !strcmp(sg, "TIPC_E_CLOSED"),
+              "polling get ended with %s: %s", sg, cg->line);
+    PH_ASSERT(tw >= t0 && tg >= t0, "a consumer reported the producer gone before it was");
+    PH_ASSERT(tw - t0 < DISCONNECT_BOUND_NS,
+              "blocked wait took %.1f ms to see the producer %s (bound 2000 ms)", (tw - t0) / 1e6,
+              kill9 ? "killed" : "exit");
+    PH_ASSERT(tg - t0 < DISCONNECT_BOUND_NS,
+              "get took %.1f ms to say not connected after the producer %s (bound 2000 ms)",
+              (tg - t0) / 1e6, kill9 ? "was killed" : "exited");
 
     /* Both stay disconnected. The killed producer is still an unreaped zombie. */
     get1_err(cw, 0, "TIPC_E_NOT_CONNECTED");
     get1_err(cg, 0, "TIPC_E_NOT_CONNECTED");
-    CTL_ASSERT(!strcmp(ctl_cmd(cw, T_CMD, "connected 0"), "ok 0"), "still connected");
+    PH_ASSERT(!strcmp(ctl_cmd(cw, T_CMD, "connected 0"), "ok 0"), "still connected");
     if (kill9) {
-        CTL_ASSERT(ctl_reap(p, T_CMD) == 0, "killed producer not reaped");
+        PH_ASSERT(ph_reap(p, T_CMD) == 0, "killed producer not reaped");
     } else {
-        ctl_quit(p, T_CMD);
+        ph_quit(p, T_CMD);
     }
-    ctl_quit(cw, T_CMD);
-    ctl_quit(cg, T_CMD);
-    ctl_finish();
+    ph_quit(cw, T_CMD);
+    ph_quit(cg, T_CMD);
+    ph_finish();
 }
 
 START_TEST(disconnect_on_clean_exit)
 {
-    ctl_begin("disconnect_on_clean_exit");
+    ph_begin("disconnect_on_clean_exit");
     disconnect_case(0);
 }
 END_TEST
 
 START_TEST(disconnect_on_sigkill)
 {
-    ctl_begin("disconnect_on_sigkill");
+    ph_begin("disconnect_on_sigkill");
     disconnect_case(1);
 }
 END_TEST
@@ -415,86 +415,86 @@ END_TEST
 static void restart_case(int kill9)
 {
     const char *pool = ctl_pool(kill9 ? "again-kill" : "again-exit");
-    ctl_child *p1 = ctl_agent("producer 1");
+    ph_child *p1 = ctl_agent("producer 1");
     long pid1 = start_producer(p1, 0, pool, SPEC);
     ctl_cmd_ok(p1, T_CMD, "put 0 3 %ld", pid1);
 
-    ctl_child *c = ctl_agent("consumer");
+    ph_child *c = ctl_agent("consumer");
     ctl_cmd_ok(c, T_START, "cons 0 %s %s", pool, SPEC);
     ctl_cmd_ok(c, T_START, "cons 1 %s %s", pool, SPEC);
     struct got g = get_ok(c, 0, 4, (unsigned long long)pid1, ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 2 && g.valid == 3, "first incarnation: read %llu / %u", g.newest,
-               g.valid);
+    PH_ASSERT(g.newest == 2 && g.valid == 3, "first incarnation: read %llu / %u", g.newest,
+              g.valid);
     get_ok(c, 1, 1, (unsigned long long)pid1, ctl_ms(T_SEE));
-    ctl_child *p2 = ctl_agent("producer 2"); /* starts joining DDS meanwhile */
+    ph_child *p2 = ctl_agent("producer 2"); /* starts joining DDS meanwhile */
 
     char st[64];
     long long t;
     long pid2 = 0;
     if (kill9) {
         /* Consumer 1 waits on the killed producer (an unreaped zombie): CLOSED. */
-        ctl_kill9(p1);
-        CTL_ASSERT(ctl_send(c, "waitblock 1 %lld", (long long)ctl_ms(T_SEE)) == 0, "send");
+        ph_kill9(p1);
+        PH_ASSERT(ph_send(c, "waitblock 1 %lld", (long long)ctl_ms(T_SEE)) == 0, "send");
         ctl_expect_line(c, T_CMD, "ok blocking");
         read_done(c, ctl_ms(T_SEE) + T_CMD, st, sizeof st, &t);
-        CTL_ASSERT(!strcmp(st, "TIPC_E_CLOSED"), "wait on a killed producer ended with %s: %s",
-                   st, c->line);
+        PH_ASSERT(!strcmp(st, "TIPC_E_CLOSED"), "wait on a killed producer ended with %s: %s",
+                  st, c->line);
         /* Restart at once, the killed producer still an unreaped zombie;
          * consumer 0 has not looked since the kill. */
         pid2 = start_producer(p2, 0, pool, SPEC);
-        CTL_ASSERT(pid2 != pid1, "same pid");
+        PH_ASSERT(pid2 != pid1, "same pid");
         ctl_cmd_ok(p2, T_CMD, "put 0 2 %ld", pid2);
         const char *l = ctl_cmd(c, ctl_ms(T_SEE) + T_CMD, "wait 1 %lld", (long long)ctl_ms(T_SEE));
-        CTL_ASSERT(ctl_starts(l, "ok"), "wait after the restart answered '%s'", l);
+        PH_ASSERT(ph_starts(l, "ok"), "wait after the restart answered '%s'", l);
     } else {
-        ctl_quit(p1, T_CMD);
-        CTL_ASSERT(ctl_send(c, "pollgone 0 %lld", (long long)ctl_ms(T_SEE)) == 0, "send");
+        ph_quit(p1, T_CMD);
+        PH_ASSERT(ph_send(c, "pollgone 0 %lld", (long long)ctl_ms(T_SEE)) == 0, "send");
         ctl_expect_line(c, T_CMD, "ok polling");
         read_done(c, ctl_ms(T_SEE) + T_CMD, st, sizeof st, &t);
-        CTL_ASSERT(!strcmp(st, "TIPC_E_NOT_CONNECTED") || !strcmp(st, "TIPC_E_CLOSED"),
-                   "consumer did not see the producer go: %s", c->line);
+        PH_ASSERT(!strcmp(st, "TIPC_E_NOT_CONNECTED") || !strcmp(st, "TIPC_E_CLOSED"),
+                  "consumer did not see the producer go: %s", c->line);
         get1_err(c, 1, "TIPC_E_NOT_CONNECTED");
         /* Consumer 1 blocks in wait with no producer, across the restart. */
-        CTL_ASSERT(ctl_send(c, "waitblock 1 %lld", (long long)ctl_ms(T_SEE)) == 0, "send");
+        PH_ASSERT(ph_send(c, "waitblock 1 %lld", (long long)ctl_ms(T_SEE)) == 0, "send");
         ctl_expect_line(c, T_CMD, "ok blocking");
         pid2 = start_producer(p2, 0, pool, SPEC);
-        CTL_ASSERT(pid2 != pid1, "same pid");
+        PH_ASSERT(pid2 != pid1, "same pid");
         ctl_cmd_ok(p2, T_CMD, "put 0 2 %ld", pid2);
         read_done(c, ctl_ms(T_SEE) + T_CMD, st, sizeof st, &t);
-        CTL_ASSERT(!strcmp(st, "TIPC_OK"), "wait across exit + restart ended with %s: %s", st,
-                   c->line);
+        PH_ASSERT(!strcmp(st, "TIPC_OK"), "wait across exit + restart ended with %s: %s", st,
+                  c->line);
     }
     /* The same consumer objects now read the new incarnation, from index 0. */
     g = get_ok(c, 0, 4, (unsigned long long)pid2, ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 1 && g.valid == 2,
-               "second incarnation: read newest %llu with %u frames, expected 1 / 2", g.newest,
-               g.valid);
-    ctl_log("reconnected to the new producer after %lld ms of retrying", g.elapsed_ns / 1000000);
+    PH_ASSERT(g.newest == 1 && g.valid == 2,
+              "second incarnation: read newest %llu with %u frames, expected 1 / 2", g.newest,
+              g.valid);
+    ph_log("reconnected to the new producer after %lld ms of retrying", g.elapsed_ns / 1000000);
     g = get_ok(c, 1, 1, (unsigned long long)pid2, ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 1, "consumer 1 read newest %llu", g.newest);
+    PH_ASSERT(g.newest == 1, "consumer 1 read newest %llu", g.newest);
     ctl_cmd_ok(p2, T_CMD, "put 0 1 %ld", pid2);
     const char *l = ctl_cmd(c, T_CMD, "wait 1 %lld", (long long)ctl_ms(T_SEE));
-    CTL_ASSERT(ctl_starts(l, "ok"), "wait for frame 2 of the new producer answered '%s'", l);
+    PH_ASSERT(ph_starts(l, "ok"), "wait for frame 2 of the new producer answered '%s'", l);
     g = get_ok(c, 1, 4, (unsigned long long)pid2, ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 2 && g.valid == 3, "read newest %llu / %u", g.newest, g.valid);
+    PH_ASSERT(g.newest == 2 && g.valid == 3, "read newest %llu / %u", g.newest, g.valid);
 
-    ctl_quit(p2, T_CMD);
+    ph_quit(p2, T_CMD);
     if (kill9)
-        CTL_ASSERT(ctl_reap(p1, T_CMD) == 0, "killed producer not reaped");
-    ctl_quit(c, T_CMD);
-    ctl_finish();
+        PH_ASSERT(ph_reap(p1, T_CMD) == 0, "killed producer not reaped");
+    ph_quit(c, T_CMD);
+    ph_finish();
 }
 
 START_TEST(restart_after_clean_exit)
 {
-    ctl_begin("restart_after_clean_exit");
+    ph_begin("restart_after_clean_exit");
     restart_case(0);
 }
 END_TEST
 
 START_TEST(restart_after_sigkill)
 {
-    ctl_begin("restart_after_sigkill");
+    ph_begin("restart_after_sigkill");
     restart_case(1);
 }
 END_TEST
@@ -503,7 +503,7 @@ END_TEST
 
 START_TEST(same_topic_pools_do_not_interfere)
 {
-    ctl_begin("same_topic_pools_do_not_interfere");
+    ph_begin("same_topic_pools_do_not_interfere");
     char n[3][TIPC_NAME_MAX + 1];
     snprintf(n[0], sizeof n[0], "ctl%ld/a-b", (long)getpid());
     snprintf(n[1], sizeof n[1], "ctl%ld/a_b", (long)getpid());
@@ -514,26 +514,26 @@ START_TEST(same_topic_pools_do_not_interfere)
         pool[i] = ctl_pool_named(n[i]);
         ctl_topic_name(topic[i], sizeof topic[i], pool[i], "meta");
     }
-    CTL_ASSERT(!strcmp(topic[0], topic[1]) && !strcmp(topic[1], topic[2]),
-               "the three names were meant to share one DDS topic: %s %s %s", topic[0],
-               topic[1], topic[2]);
+    PH_ASSERT(!strcmp(topic[0], topic[1]) && !strcmp(topic[1], topic[2]),
+              "the three names were meant to share one DDS topic: %s %s %s", topic[0],
+              topic[1], topic[2]);
     const char *spec[3] = {"uint8:256:numpy:4", "uint8:512:numpy:3", "float32:32:torch:2"};
     const unsigned long long salt[3] = {1001, 2002, 3003};
 
     /* Consumers of all three first: each sees the others' announcements on
      * its topic, and must neither connect nor report a mismatch. */
-    ctl_child *c = ctl_agent("consumer of all three");
+    ph_child *c = ctl_agent("consumer of all three");
     for (int i = 0; i < 3; i++)
         ctl_cmd_ok(c, T_START, "cons %d %s %s", i, pool[i], spec[i]);
-    ctl_child *pa = ctl_agent("producer a-b");
+    ph_child *pa = ctl_agent("producer a-b");
     start_producer(pa, 0, pool[0], spec[0]);
     ctl_cmd_ok(pa, T_CMD, "put 0 3 %llu", salt[0]);
     struct got g = get_ok(c, 0, 4, salt[0], ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 2 && g.valid == 3, "a-b read %llu / %u", g.newest, g.valid);
+    PH_ASSERT(g.newest == 2 && g.valid == 3, "a-b read %llu / %u", g.newest, g.valid);
     for (int i = 1; i < 3; i++)
         get1_err(c, i, "TIPC_E_NOT_CONNECTED");
 
-    ctl_child *pb = ctl_agent("producer a_b and __a-b");
+    ph_child *pb = ctl_agent("producer a_b and __a-b");
     start_producer(pb, 0, pool[1], spec[1]);
     start_producer(pb, 1, pool[2], spec[2]);
     ctl_cmd_ok(pb, T_CMD, "put 0 5 %llu", salt[1]);
@@ -543,15 +543,15 @@ START_TEST(same_topic_pools_do_not_interfere)
     const unsigned hist[3] = {4, 3, 2};
     for (int i = 0; i < 3; i++) {
         g = get_ok(c, i, hist[i], salt[i], ctl_ms(T_SEE));
-        CTL_ASSERT(g.newest == newest[i] && g.valid == hist[i],
-                   "pool %s: read newest %llu with %u frames, expected %llu / %u", pool[i],
-                   g.newest, g.valid, newest[i], hist[i]);
+        PH_ASSERT(g.newest == newest[i] && g.valid == hist[i],
+                  "pool %s: read newest %llu with %u frames, expected %llu / %u", pool[i],
+                  g.newest, g.valid, newest[i], hist[i]);
     }
     /* A consumer created after the producers, in another process. */
-    ctl_child *c2 = ctl_agent("consumer of a_b");
+    ph_child *c2 = ctl_agent("consumer of a_b");
     ctl_cmd_ok(c2, T_START, "cons 0 %s %s", pool[1], spec[1]);
     g = get_ok(c2, 0, 3, salt[1], ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 4, "a_b read newest %llu", g.newest);
+    PH_ASSERT(g.newest == 4, "a_b read newest %llu", g.newest);
 
     /* The directory lists each with its own metadata. */
     char must[256], prefix[64];
@@ -559,7 +559,7 @@ START_TEST(same_topic_pools_do_not_interfere)
     snprintf(prefix, sizeof prefix, "ctl%ld", (long)getpid());
     const char *l = ctl_cmd(c2, ctl_ms(T_SEE) + T_CMD, "discover 200 %lld %s %s",
                             (long long)ctl_ms(T_SEE), must, prefix);
-    CTL_ASSERT(ctl_starts(l, "ok"), "discover answered '%s'", l);
+    PH_ASSERT(ph_starts(l, "ok"), "discover answered '%s'", l);
     const char *want[3] = {",uint8,256,256;", ",uint8,512,512;", ",float32,32,128;"};
     for (int i = 0; i < 3; i++) {
         char entry[256];
@@ -569,39 +569,39 @@ START_TEST(same_topic_pools_do_not_interfere)
             snprintf(entry, sizeof entry, ";%s,", pool[i]);
             e = strstr(l, entry);
         }
-        CTL_ASSERT(e != NULL, "discover does not list %s: %s", pool[i], l);
+        PH_ASSERT(e != NULL, "discover does not list %s: %s", pool[i], l);
         const char *end = strchr(e + 1, ';');
         char one[256];
         snprintf(one, sizeof one, "%.*s", end ? (int)(end - e) + 1 : 0, e);
-        CTL_ASSERT(contains(one, want[i]), "discover lists %s as '%s' (expected ...%s)", pool[i],
-                   one, want[i]);
+        PH_ASSERT(contains(one, want[i]), "discover lists %s as '%s' (expected ...%s)", pool[i],
+                  one, want[i]);
     }
 
     /* Closing one pool disconnects only its consumers. */
     ctl_cmd_ok(pa, T_CMD, "pdestroy 0");
-    CTL_ASSERT(ctl_send(c, "pollgone 0 %lld", (long long)ctl_ms(T_SEE)) == 0, "send");
+    PH_ASSERT(ph_send(c, "pollgone 0 %lld", (long long)ctl_ms(T_SEE)) == 0, "send");
     ctl_expect_line(c, T_CMD, "ok polling");
     char st[64];
     long long t;
     read_done(c, ctl_ms(T_SEE) + T_CMD, st, sizeof st, &t);
-    CTL_ASSERT(!strcmp(st, "TIPC_E_NOT_CONNECTED") || !strcmp(st, "TIPC_E_CLOSED"),
-               "a-b consumer after its producer closed: %s", c->line);
+    PH_ASSERT(!strcmp(st, "TIPC_E_NOT_CONNECTED") || !strcmp(st, "TIPC_E_CLOSED"),
+              "a-b consumer after its producer closed: %s", c->line);
     ctl_cmd_ok(pb, T_CMD, "put 0 1 %llu", salt[1]);
     ctl_cmd_ok(pb, T_CMD, "put 1 1 %llu", salt[2]);
     g = get_ok(c, 1, 1, salt[1], ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 5, "a_b after a-b closed: newest %llu", g.newest);
+    PH_ASSERT(g.newest == 5, "a_b after a-b closed: newest %llu", g.newest);
     g = get_ok(c, 2, 1, salt[2], ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 7, "__a-b after a-b closed: newest %llu", g.newest);
-    CTL_ASSERT(!strcmp(ctl_cmd(c, T_CMD, "connected 1"), "ok 1") &&
+    PH_ASSERT(g.newest == 7, "__a-b after a-b closed: newest %llu", g.newest);
+    PH_ASSERT(!strcmp(ctl_cmd(c, T_CMD, "connected 1"), "ok 1") &&
                    !strcmp(ctl_cmd(c, T_CMD, "connected 2"), "ok 1"),
-               "a_b / __a-b consumers disconnected when a-b closed");
-    ctl_log("three pools on topic %s kept apart", topic[0]);
+              "a_b / __a-b consumers disconnected when a-b closed");
+    ph_log("three pools on topic %s kept apart", topic[0]);
 
-    ctl_quit(pa, T_CMD);
-    ctl_quit(pb, T_CMD);
-    ctl_quit(c, T_CMD);
-    ctl_quit(c2, T_CMD);
-    ctl_finish();
+    ph_quit(pa, T_CMD);
+    ph_quit(pb, T_CMD);
+    ph_quit(c, T_CMD);
+    ph_quit(c2, T_CMD);
+    ph_finish();
 }
 END_TEST
 
@@ -610,9 +610,9 @@ END_TEST
 static void field_eq(const char *line, const char *key, const char *want)
 {
     char v[256];
-    CTL_ASSERT(ctl_field(line, key, v, sizeof v) == 0, "announcement has no %s: %s", key, line);
-    CTL_ASSERT(!strcmp(v, want), "announcement %s is '%s', expected '%s' (%s)", key, v, want,
-               line);
+    PH_ASSERT(ph_field(line, key, v, sizeof v) == 0, "announcement has no %s: %s", key, line);
+    PH_ASSERT(!strcmp(v, want), "announcement %s is '%s', expected '%s' (%s)", key, v, want,
+              line);
 }
 
 static void check_meta_line(const char *l, const char *pool, long pid, const char *host)
@@ -636,56 +636,56 @@ static void check_meta_line(const char *l, const char *pool, long pid, const cha
     field_eq(l, "hostname", host);
     field_eq(l, "payload_len", "0");
     char inc[64];
-    ctl_field(l, "incarnation", inc, sizeof inc);
-    CTL_ASSERT(inc[0] && strcmp(inc, "0") != 0, "incarnation is '%s': %s", inc, l);
+    ph_field(l, "incarnation", inc, sizeof inc);
+    PH_ASSERT(inc[0] && strcmp(inc, "0") != 0, "incarnation is '%s': %s", inc, l);
 }
 
 START_TEST(protocol_conformance_raw_dds)
 {
-    ctl_begin("protocol_conformance_raw_dds");
+    ph_begin("protocol_conformance_raw_dds");
     const char *pool = ctl_pool("conf/x-y");
     const char *spec = "float32:3x5x8:torch:3";
     char host[64] = "";
     gethostname(host, sizeof host - 1);
 
-    ctl_child *o = ctl_spawn("raw DDS observer", "observe", pool, NULL);
+    ph_child *o = ctl_spawn("raw DDS observer", "observe", pool, NULL);
     ctl_expect_line(o, T_START, "observer ready");
-    CTL_ASSERT(ctl_starts(o->line, "ok"), "observer: %s", o->line);
-    ctl_child *p = ctl_agent("producer");
+    PH_ASSERT(ph_starts(o->line, "ok"), "observer: %s", o->line);
+    ph_child *p = ctl_agent("producer");
     long pid = start_producer(p, 0, pool, spec);
 
     const char *l = ctl_cmd_ok(o, ctl_ms(T_SEE) + T_CMD, "meta meta %lld", (long long)ctl_ms(T_SEE));
-    ctl_log("meta: %s", l);
+    ph_log("meta: %s", l);
     check_meta_line(l, pool, pid, host);
     char inc1[64];
-    ctl_field(l, "incarnation", inc1, sizeof inc1);
+    ph_field(l, "incarnation", inc1, sizeof inc1);
     l = ctl_cmd_ok(o, ctl_ms(T_SEE) + T_CMD, "meta dir %lld", (long long)ctl_ms(T_SEE));
     check_meta_line(l, pool, pid, host);
     field_eq(l, "incarnation", inc1);
 
     l = ctl_cmd_ok(o, ctl_ms(T_SEE) + T_CMD, "qos %lld", (long long)ctl_ms(T_SEE));
-    ctl_log("writer QoS: %s", l);
+    ph_log("writer QoS: %s", l);
     field_eq(l, "meta", "reliable,transient_local,keep_last,1");
     field_eq(l, "dir", "reliable,transient_local,keep_last,1");
     char pq[128];
-    ctl_field(l, "progress", pq, sizeof pq);
-    CTL_ASSERT(!strncmp(pq, "best_effort,", 12), "progress writer QoS is %s", pq);
+    ph_field(l, "progress", pq, sizeof pq);
+    PH_ASSERT(!strncmp(pq, "best_effort,", 12), "progress writer QoS is %s", pq);
 
     /* Progress: one sample per put, frame_index = the put's index. */
     for (int k = 0; k < 5; k++) {
         l = ctl_cmd_ok(p, T_CMD, "put 0 1 %ld", pid);
-        CTL_ASSERT(ok_num(l, "put") == k, "put %d answered '%s'", k, l);
+        PH_ASSERT(ok_num(l, "put") == k, "put %d answered '%s'", k, l);
         l = ctl_cmd(o, ctl_ms(T_SEE) + T_CMD, "progress %d %lld", k, (long long)ctl_ms(T_SEE));
-        CTL_ASSERT(ctl_starts(l, "ok"), "no progress sample with frame_index %d: %s", k, l);
+        PH_ASSERT(ph_starts(l, "ok"), "no progress sample with frame_index %d: %s", k, l);
         char last[32];
-        ctl_field(l, "last", last, sizeof last);
-        CTL_ASSERT(atol(last) == k, "progress after put %d ends at %s", k, last);
+        ph_field(l, "last", last, sizeof last);
+        PH_ASSERT(atol(last) == k, "progress after put %d ends at %s", k, last);
     }
     l = ctl_cmd_ok(p, T_CMD, "put 0 50 %ld", pid);
-    CTL_ASSERT(ok_num(l, "put") == 54, "put 50 answered '%s'", l);
+    PH_ASSERT(ok_num(l, "put") == 54, "put 50 answered '%s'", l);
     l = ctl_cmd(o, ctl_ms(T_SEE) + T_CMD, "progress 54 %lld", (long long)ctl_ms(T_SEE));
-    ctl_log("progress: %s", l);
-    CTL_ASSERT(ctl_starts(l, "ok"), "no progress sample with frame_index 54: %s", l);
+    ph_log("progress: %s", l);
+    PH_ASSERT(ph_starts(l, "ok"), "no progress sample with frame_index 54: %s", l);
     field_eq(l, "first", "0");
     field_eq(l, "increasing", "1");
     field_eq(l, "ts", "1");
@@ -694,41 +694,41 @@ START_TEST(protocol_conformance_raw_dds)
 
     /* Re-announced periodically. */
     l = ctl_cmd(o, ctl_ms(T_SEE) + T_CMD, "count 3 %lld", (long long)ctl_ms(T_SEE));
-    CTL_ASSERT(ctl_starts(l, "ok"), "metadata not re-announced (3 samples): %s", l);
-    ctl_log("3 meta samples within %s ns", strrchr(l, ' ') + 1);
+    PH_ASSERT(ph_starts(l, "ok"), "metadata not re-announced (3 samples): %s", l);
+    ph_log("3 meta samples within %s ns", strrchr(l, ' ') + 1);
 
     /* Destroy disposes the instance, on both topics. */
     ctl_cmd_ok(p, T_CMD, "pdestroy 0");
     l = ctl_cmd(o, ctl_ms(T_SEE) + T_CMD, "state meta disposed %lld", (long long)ctl_ms(T_SEE));
-    CTL_ASSERT(ctl_starts(l, "ok"), "meta instance after destroy: %s", l);
+    PH_ASSERT(ph_starts(l, "ok"), "meta instance after destroy: %s", l);
     l = ctl_cmd(o, ctl_ms(T_SEE) + T_CMD, "state dir disposed %lld", (long long)ctl_ms(T_SEE));
-    CTL_ASSERT(ctl_starts(l, "ok"), "directory instance after destroy: %s", l);
+    PH_ASSERT(ph_starts(l, "ok"), "directory instance after destroy: %s", l);
 
     /* A new producer is a new incarnation. */
     start_producer(p, 0, pool, spec);
     l = ctl_cmd_ok(o, ctl_ms(T_SEE) + T_CMD, "meta meta %lld %s", (long long)ctl_ms(T_SEE), inc1);
     check_meta_line(l, pool, pid, host);
     char inc2[64];
-    ctl_field(l, "incarnation", inc2, sizeof inc2);
-    CTL_ASSERT(strcmp(inc1, inc2) != 0, "same incarnation %s after a restart", inc1);
+    ph_field(l, "incarnation", inc2, sizeof inc2);
+    PH_ASSERT(strcmp(inc1, inc2) != 0, "same incarnation %s after a restart", inc1);
 
     /* A killed producer's instance stops being alive (writer liveliness). */
-    long long t0 = (long long)ctl_mono_ns();
-    ctl_kill9(p);
+    long long t0 = (long long)mono_ns();
+    ph_kill9(p);
     l = ctl_cmd(o, ctl_ms(30000) + T_CMD, "state meta notalive %lld", (long long)ctl_ms(30000));
-    CTL_ASSERT(ctl_starts(l, "ok"), "meta instance of a killed producer still alive: %s", l);
+    PH_ASSERT(ph_starts(l, "ok"), "meta instance of a killed producer still alive: %s", l);
     long long t1 = 0;
     sscanf(strrchr(l, ' ') + 1, "%lld", &t1);
-    ctl_log("killed producer's meta instance %s after %.0f ms", l, (t1 - t0) / 1e6);
-    CTL_ASSERT(ctl_reap(p, T_CMD) == 0, "killed producer not reaped");
+    ph_log("killed producer's meta instance %s after %.0f ms", l, (t1 - t0) / 1e6);
+    PH_ASSERT(ph_reap(p, T_CMD) == 0, "killed producer not reaped");
 
     /* Any tensor-ipc process touching the name removes the dead segment. */
-    ctl_child *c = ctl_agent("consumer");
+    ph_child *c = ctl_agent("consumer");
     ctl_cmd_ok(c, T_START, "cons 0 %s %s", pool, spec);
     get1_err(c, 0, "TIPC_E_NOT_CONNECTED");
-    ctl_quit(c, T_CMD);
-    ctl_quit(o, T_CMD);
-    ctl_finish();
+    ph_quit(c, T_CMD);
+    ph_quit(o, T_CMD);
+    ph_finish();
 }
 END_TEST
 
@@ -745,7 +745,7 @@ struct lie {
 
 START_TEST(malformed_announcements_never_trusted)
 {
-    ctl_begin("malformed_announcements_never_trusted");
+    ph_begin("malformed_announcements_never_trusted");
     long me = (long)getpid();
     char victim_shm[128], lie9[256];
     const char *victim = ctl_pool("victim");
@@ -776,9 +776,10 @@ START_TEST(malformed_announcements_never_trusted)
         {"m-shm", "uint8:4096:numpy:8", lie9, 0, 1, NULL},
         {"m-shm-up", "uint8:64:numpy:4", "shm_name=/../../tmp/tipc-ctl-evil", 0, 1, NULL},
         {"m-key", "uint8:64:numpy:4", "pool=ctl-evil/../x", 0, 0, NULL},
+        /* a torch_cuda announcement whose payload is no CUDA IPC payload */
+        {"m-cuda", "uint8:64:numpy:4", "backend=torch_cuda device=cuda:0 payload_len=256", 0, 1,
+         "CUDA payload of 256 bytes"},
         /* consistent, but not what the consumer expects / no segment behind */
-        {"m-cuda", "uint8:64:numpy:4", "backend=torch_cuda device=cuda:0 payload_len=256", 1, 1,
-         "backend"},
         {"m-pid", "uint8:64:numpy:4", "creator_pid=1 incarnation=0", 1, 0, NULL},
         {"m-valid", "uint8:64:numpy:4", "", 1, 0, NULL}, /* control: consistent, written last */
     };
@@ -792,24 +793,24 @@ START_TEST(malformed_announcements_never_trusted)
     const char *valid = pools[n - 1];
 
     /* A real pool whose segment the m-shm lie points at. */
-    ctl_child *vp = ctl_agent("victim producer");
+    ph_child *vp = ctl_agent("victim producer");
     long vpid = start_producer(vp, 0, victim, "uint8:32:numpy:2");
     ctl_cmd_ok(vp, T_CMD, "put 0 3 %ld", vpid);
 
-    ctl_child *c = ctl_agent("consumers of lied-about pools");
+    ph_child *c = ctl_agent("consumers of lied-about pools");
     for (int i = 0; i < n; i++)
         ctl_cmd_ok(c, T_START, "cons %d %s %s", i, pools[i], lies[i].cspec);
 
-    ctl_child *a = ctl_spawn("liar", "announce", NULL);
+    ph_child *a = ctl_spawn("liar", "announce", NULL);
     ctl_expect_line(a, T_START, "liar ready");
-    CTL_ASSERT(ctl_starts(a->line, "ok"), "announcer: %s", a->line);
+    PH_ASSERT(ph_starts(a->line, "ok"), "announcer: %s", a->line);
     for (int i = 0; i < n; i++) {
         const char *l = ctl_cmd(a, T_CMD, "lie %s %s", pools[i], lies[i].lie);
-        if (!strcmp(lies[i].tag, "m-9dims") && !ctl_starts(l, "ok")) {
-            ctl_log("9 dims cannot even be written (IDL bound 8): %s", l);
+        if (!strcmp(lies[i].tag, "m-9dims") && !ph_starts(l, "ok")) {
+            ph_log("9 dims cannot even be written (IDL bound 8): %s", l);
             continue;
         }
-        CTL_ASSERT(ctl_starts(l, "ok"), "announcing %s: %s", pools[i], l);
+        PH_ASSERT(ph_starts(l, "ok"), "announcing %s: %s", pools[i], l);
     }
     /* Every lie reached every matched reader (the consumers'). */
     ctl_cmd_ok(a, ctl_ms(T_SEE) + T_CMD, "sync %lld", (long long)ctl_ms(T_SEE));
@@ -817,9 +818,9 @@ START_TEST(malformed_announcements_never_trusted)
     for (int i = 0; i < n; i++) {
         const char *l = ctl_cmd(c, ctl_ms(T_SEE) + T_CMD, "probe %d 30 %lld", i,
                                 lies[i].disagrees ? (long long)ctl_ms(3000) : 0LL);
-        ctl_log("%-12s %s", lies[i].tag, l);
-        CTL_ASSERT(ctl_starts(l, "ok"), "consumer of %s (lie: %s): %s", pools[i], lies[i].lie,
-                   l);
+        ph_log("%-12s %s", lies[i].tag, l);
+        PH_ASSERT(ph_starts(l, "ok"), "consumer of %s (lie: %s): %s", pools[i], lies[i].lie,
+                  l);
         /* The sentence gives the cause once, readably. */
         const char *sentence = strstr(l, " | ");
         sentence = sentence ? sentence + 3 : "";
@@ -837,10 +838,10 @@ START_TEST(malformed_announcements_never_trusted)
 
     /* The consumers' process maps none of these names, nor the victim. */
     for (int i = 0; i < n; i++)
-        CTL_ASSERT(!ctl_maps_segment(c->pid, pools[i]), "the consumer process maps %s",
-                   pools[i]);
-    CTL_ASSERT(!ctl_maps_segment(c->pid, victim),
-               "the consumer process maps the victim's segment %s (lie: %s)", victim_shm, lie9);
+        PH_ASSERT(!ph_maps_pool(c->pid, pools[i]), "the consumer process maps %s",
+                  pools[i]);
+    PH_ASSERT(!ph_maps_pool(c->pid, victim),
+              "the consumer process maps the victim's segment %s (lie: %s)", victim_shm, lie9);
 
     /* The directory never lists a malformed announcement. */
     char must[256], prefix[64];
@@ -848,42 +849,42 @@ START_TEST(malformed_announcements_never_trusted)
     snprintf(prefix, sizeof prefix, "ctl%ld/", me);
     const char *l = ctl_cmd(c, ctl_ms(T_SEE) + T_CMD, "discover 200 %lld %s %s",
                             (long long)ctl_ms(T_SEE), must, prefix);
-    ctl_log("discover: %s", l);
-    CTL_ASSERT(ctl_starts(l, "ok"), "discover: %s", l);
+    ph_log("discover: %s", l);
+    PH_ASSERT(ph_starts(l, "ok"), "discover: %s", l);
     for (int i = 0; i < n; i++) {
         char entry[128];
         snprintf(entry, sizeof entry, "%s,", pools[i]);
         int listed = contains(l, entry);
-        CTL_ASSERT(!listed || lies[i].listed,
-                   "tipc_discover_pools lists the malformed announcement of %s (lie: %s): %s",
-                   pools[i], lies[i].lie, l);
+        PH_ASSERT(!listed || lies[i].listed,
+                  "tipc_discover_pools lists the malformed announcement of %s (lie: %s): %s",
+                  pools[i], lies[i].lie, l);
     }
-    CTL_ASSERT(!contains(l, "evil"), "discover lists a pool with an invalid name: %s", l);
+    PH_ASSERT(!contains(l, "evil"), "discover lists a pool with an invalid name: %s", l);
 
     /* The victim pool is unharmed: its producer writes, a consumer reads. */
     ctl_cmd_ok(vp, T_CMD, "put 0 2 %ld", vpid);
-    ctl_child *vc = ctl_agent("victim consumer");
+    ph_child *vc = ctl_agent("victim consumer");
     ctl_cmd_ok(vc, T_START, "cons 0 %s %s", victim, "uint8:32:numpy:2");
     struct got g = get_ok(vc, 0, 2, (unsigned long long)vpid, ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 4 && g.valid == 2, "victim read %llu / %u", g.newest, g.valid);
+    PH_ASSERT(g.newest == 4 && g.valid == 2, "victim read %llu / %u", g.newest, g.valid);
 
     /* A real producer of a lied-about name: the lie does not stick. */
-    ctl_child *rp = ctl_agent("real producer after the lie");
+    ph_child *rp = ctl_agent("real producer after the lie");
     long rpid = start_producer(rp, 0, pools[0], lies[0].cspec);
     ctl_cmd_ok(rp, T_CMD, "put 0 2 %ld", rpid);
     g = get_ok(c, 0, 1, (unsigned long long)rpid, ctl_ms(T_SEE));
-    CTL_ASSERT(g.newest == 1, "consumer of %s after a real producer came: newest %llu", pools[0],
-               g.newest);
+    PH_ASSERT(g.newest == 1, "consumer of %s after a real producer came: newest %llu", pools[0],
+              g.newest);
 
-    ctl_quit(rp, T_CMD);
-    ctl_quit(a, T_CMD);
-    ctl_quit(vc, T_CMD);
-    ctl_quit(vp, T_CMD);
-    ctl_quit(c, T_CMD);
-    ctl_finish();
+    ph_quit(rp, T_CMD);
+    ph_quit(a, T_CMD);
+    ph_quit(vc, T_CMD);
+    ph_quit(vp, T_CMD);
+    ph_quit(c, T_CMD);
+    ph_finish();
     /* Checked last: every safety property above holds even when this fails. */
-    CTL_ASSERT(!bad_sentences[0], "tipc_last_error() after a rejected announcement does not "
-               "name the cause: %s", bad_sentences);
+    PH_ASSERT(!bad_sentences[0], "tipc_last_error() after a rejected announcement does not "
+              "name the cause: %s", bad_sentences);
 }
 END_TEST
 
@@ -892,36 +893,36 @@ END_TEST
  * the consumer must believe the segment header, not DDS. */
 START_TEST(lie_matching_consumer_not_segment)
 {
-    ctl_begin("lie_matching_consumer_not_segment");
+    ph_begin("lie_matching_consumer_not_segment");
     const char *pool = ctl_pool("seglie");
-    ctl_child *p = ctl_agent("producer (no DDS)");
+    ph_child *p = ctl_agent("producer (no DDS)");
     long pid = start_producer(p, 0, pool, "uint8:16:numpy:2 nodds");
     ctl_cmd_ok(p, T_CMD, "put 0 3 %ld", pid);
 
-    ctl_child *c = ctl_agent("consumer believing the lie");
+    ph_child *c = ctl_agent("consumer believing the lie");
     const char *big = "uint8:65536:numpy:8";
     ctl_cmd_ok(c, T_START, "cons 0 %s %s", pool, big);
-    ctl_child *a = ctl_spawn("liar", "announce", NULL);
+    ph_child *a = ctl_spawn("liar", "announce", NULL);
     ctl_expect_line(a, T_START, "liar ready");
     ctl_cmd_ok(a, T_CMD, "lie %s shape=65536 history_len=8 creator_pid=%ld", pool, pid);
     ctl_cmd_ok(a, ctl_ms(T_SEE) + T_CMD, "sync %lld", (long long)ctl_ms(T_SEE));
 
     const char *l = ctl_cmd(c, T_CMD + ctl_ms(T_CMD), "probe 0 30");
-    ctl_log("probe: %s", l);
-    CTL_ASSERT(ctl_starts(l, "ok"), "consumer of a 16-byte pool announced as 64 KiB: %s", l);
-    CTL_ASSERT(contains(l, "TIPC_E_MISMATCH"),
-               "the segment header (16-byte frames) was not checked against the consumer: %s",
-               l);
+    ph_log("probe: %s", l);
+    PH_ASSERT(ph_starts(l, "ok"), "consumer of a 16-byte pool announced as 64 KiB: %s", l);
+    PH_ASSERT(contains(l, "TIPC_E_MISMATCH"),
+              "the segment header (16-byte frames) was not checked against the consumer: %s",
+              l);
     l = ctl_cmd(c, T_CMD, "get1 0");
-    CTL_ASSERT(ctl_starts(l, "err TIPC_E_MISMATCH"), "get1: %s", l);
+    PH_ASSERT(ph_starts(l, "err TIPC_E_MISMATCH"), "get1: %s", l);
     check_names(l, "shape", "65536", "(16");
     check_history_names(l, 8, 2);
-    CTL_ASSERT(!ctl_maps_segment(c->pid, pool), "the mismatching consumer keeps %s mapped", pool);
+    PH_ASSERT(!ph_maps_pool(c->pid, pool), "the mismatching consumer keeps %s mapped", pool);
 
-    ctl_quit(a, T_CMD);
-    ctl_quit(c, T_CMD);
-    ctl_quit(p, T_CMD);
-    ctl_finish();
+    ph_quit(a, T_CMD);
+    ph_quit(c, T_CMD);
+    ph_quit(p, T_CMD);
+    ph_finish();
 }
 END_TEST
 
@@ -933,13 +934,13 @@ END_TEST
  * producers run without control plane, so nothing re-announces the truth. */
 START_TEST(forged_announcement_does_not_block_valid_segment)
 {
-    ctl_begin("forged_announcement_does_not_block_valid_segment");
+    ph_begin("forged_announcement_does_not_block_valid_segment");
     const char *pool[2] = {ctl_pool("forged"), ctl_pool("forged-bad")};
     const char *lie[2] = {"dtype=float64 shape=4096 history_len=8", "frame_bytes=1"};
-    ctl_child *c = ctl_agent("consumer");
+    ph_child *c = ctl_agent("consumer");
     for (int i = 0; i < 2; i++)
         ctl_cmd_ok(c, T_START, "cons %d %s %s", i, pool[i], SPEC);
-    ctl_child *a = ctl_spawn("liar", "announce", NULL);
+    ph_child *a = ctl_spawn("liar", "announce", NULL);
     ctl_expect_line(a, T_START, "liar ready");
     for (int i = 0; i < 2; i++)
         ctl_cmd_ok(a, T_CMD, "lie %s %s", pool[i], lie[i]);
@@ -949,11 +950,11 @@ START_TEST(forged_announcement_does_not_block_valid_segment)
     for (int i = 0; i < 2; i++) {
         const char *l = ctl_cmd(c, ctl_ms(3000) + T_CMD, "connect %d %lld", i,
                                 (long long)ctl_ms(3000));
-        CTL_ASSERT(!ctl_starts(l, "ok"), "connected to a pool that has no segment: %s", l);
-        ctl_log("%s before its producer, with announcement '%s' around: %s", pool[i], lie[i], l);
+        PH_ASSERT(!ph_starts(l, "ok"), "connected to a pool that has no segment: %s", l);
+        ph_log("%s before its producer, with announcement '%s' around: %s", pool[i], lie[i], l);
     }
     /* Now the real producers, matching the consumers, without control plane. */
-    ctl_child *p = ctl_agent("producer (no DDS)");
+    ph_child *p = ctl_agent("producer (no DDS)");
     long pid = 0;
     for (int i = 0; i < 2; i++) {
         char spec[64];
@@ -966,28 +967,24 @@ START_TEST(forged_announcement_does_not_block_valid_segment)
         const char *l = ctl_cmd(c, ctl_ms(T_SEE) + T_CMD, "get %d 4 %ld %lld", i, pid,
                                 (long long)ctl_ms(5000));
         snprintf(res[i], sizeof res[i], "%s", l);
-        ctl_log("get of %s with announcement '%s' around: %s", pool[i], lie[i], l);
+        ph_log("get of %s with announcement '%s' around: %s", pool[i], lie[i], l);
     }
     for (int i = 0; i < 2; i++)
-        CTL_ASSERT(ctl_starts(res[i], "ok"),
-                   "a consumer whose metadata matches the segment of %s cannot read it while a "
-                   "%s DDS announcement of the name ('%s') exists: %s",
-                   pool[i], i ? "malformed" : "different", lie[i], res[i]);
+        PH_ASSERT(ph_starts(res[i], "ok"),
+                  "a consumer whose metadata matches the segment of %s cannot read it while a "
+                  "%s DDS announcement of the name ('%s') exists: %s",
+                  pool[i], i ? "malformed" : "different", lie[i], res[i]);
 
-    ctl_quit(a, T_CMD);
-    ctl_quit(c, T_CMD);
-    ctl_quit(p, T_CMD);
-    ctl_finish();
+    ph_quit(a, T_CMD);
+    ph_quit(c, T_CMD);
+    ph_quit(p, T_CMD);
+    ph_finish();
 }
 END_TEST
 
 /* ---------------------------------------------------------------- main --- */
 
-static void add(Suite *s, TCase *tc, const TTest *t)
-{
-    tcase_add_test(tc, t);
-    suite_add_tcase(s, tc);
-}
+static void add(Suite *s, TCase *tc, const TTest *t) { ph_add_case(s, tc, t, 0); }
 
 static Suite *control_suite(void)
 {
@@ -1010,11 +1007,4 @@ static Suite *control_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(control_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}
+int main(void) { return ph_run_suite(control_suite()); }

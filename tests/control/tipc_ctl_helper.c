@@ -70,86 +70,20 @@
  *   quit
  */
 #include <dds/dds.h>
-#include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ctl_common.h"
+#include "helper_io.h"
 #include "tensor_ipc.h"
 #include "tensor_ipc_msgs.h"
 
 #define CTL_HELPER_LIMIT_S 300
 #define MAX_IDS 64
-
-/* ---------------------------------------------------------------- I/O --- */
-
-static char in_buf[8192];
-static size_t in_len;
-static int in_eof;
-
-static int read_line(char *line, size_t cap)
-{
-    for (;;) {
-        char *nl = memchr(in_buf, '\n', in_len);
-        if (nl) {
-            size_t n = (size_t)(nl - in_buf);
-            size_t c = n < cap - 1 ? n : cap - 1;
-            memcpy(line, in_buf, c);
-            line[c] = '\0';
-            memmove(in_buf, nl + 1, in_len - n - 1);
-            in_len -= n + 1;
-            return 1;
-        }
-        if (in_eof || in_len == sizeof in_buf)
-            return 0;
-        ssize_t r = read(0, in_buf + in_len, sizeof in_buf - in_len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            in_eof = 1;
-        else
-            in_len += (size_t)r;
-    }
-}
-
-static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void reply(const char *fmt, ...)
-{
-    static char line[12288];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        n = 0;
-    if ((size_t)n > sizeof line - 2)
-        n = (int)sizeof line - 2;
-    for (int i = 0; i < n; i++)
-        if (line[i] == '\n' || line[i] == '\r')
-            line[i] = ' ';
-    line[n++] = '\n';
-    size_t off = 0;
-    while (off < (size_t)n) {
-        ssize_t w = write(1, line + off, (size_t)n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            _exit(5); /* the test went away */
-        off += (size_t)w;
-    }
-}
-
-static const char *last_error(void)
-{
-    const char *e = tipc_last_error();
-    return e && *e ? e : "(no sentence)";
-}
 
 /* ------------------------------------------------------------- agent --- */
 
@@ -190,15 +124,14 @@ static const char *verify_read(const unsigned char *buf, size_t fb, uint32_t cou
     for (uint32_t i = 0; i < count; i++) {
         const unsigned char *f = buf + (size_t)i * fb;
         if (!info[i].valid) {
-            for (size_t b = 0; b < fb; b++)
-                if (f[b]) {
-                    snprintf(why, sizeof why, "padding frame %u is not zero", i);
-                    return why;
-                }
+            if (!fp_all_bytes(f, fb, 0)) {
+                snprintf(why, sizeof why, "padding frame %u is not zero", i);
+                return why;
+            }
             continue;
         }
         uint64_t k, s;
-        if (ctl_frame_verify(f, fb, &k, &s) != 0) {
+        if (fp_frame_verify(f, fb, &k, &s) != 0) {
             snprintf(why, sizeof why, "frame %u (index %" PRIu64 ") fails its checksum", i,
                      info[i].index);
             return why;
@@ -246,10 +179,10 @@ static void cmd_get(tipc_consumer *c, uint32_t count, uint64_t want_salt, int64_
     if (!buf || !info) {
         free(buf);
         free(info);
-        reply("bad out of memory");
+        hio_reply("bad out of memory");
         return;
     }
-    int64_t t0 = ctl_mono_ns(), deadline = t0 + timeout_ms * 1000000;
+    int64_t t0 = mono_ns(), deadline = t0 + timeout_ms * 1000000;
     tipc_status st = TIPC_OK;
     char sentence[512] = "";
     uint64_t other_salt = 0;
@@ -260,48 +193,40 @@ static void cmd_get(tipc_consumer *c, uint32_t count, uint64_t want_salt, int64_
             uint32_t valid = 0;
             const char *why = verify_read(buf, fb, count, info, &newest, &salt, &valid);
             if (*why) {
-                reply("bad %s", why);
+                hio_reply("bad %s", why);
                 break;
             }
             if (want_salt == 0 || salt == want_salt) {
-                reply("ok %" PRIu64 " %" PRIu64 " %u %lld", newest, salt, valid,
-                      (long long)(ctl_mono_ns() - t0));
+                hio_reply("ok %" PRIu64 " %" PRIu64 " %u %lld", newest, salt, valid,
+                          (long long)(mono_ns() - t0));
                 break;
             }
             other_salt = salt;
         } else {
-            snprintf(sentence, sizeof sentence, "%s", last_error());
+            snprintf(sentence, sizeof sentence, "%s", hio_last_error());
         }
-        if (ctl_mono_ns() >= deadline) {
+        if (mono_ns() >= deadline) {
             if (st == TIPC_OK)
-                reply("err SALT frames carry salt %" PRIu64 ", not %" PRIu64, other_salt,
-                      want_salt);
+                hio_reply("err SALT frames carry salt %" PRIu64 ", not %" PRIu64, other_salt,
+                          want_salt);
             else
-                reply("err %s %s", tipc_status_name(st), sentence);
+                hio_reply("err %s %s", tipc_status_name(st), sentence);
             break;
         }
-        ctl_sleep_ms(2);
+        mono_sleep_ms(2);
     }
     free(buf);
     free(info);
 }
 
-#define POISON 0xA5
-
-static int untouched(const unsigned char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != POISON)
-            return 0;
-    return 1;
-}
+#define POISON 0xA5 /* a destination no failed read may write into */
 
 static void cmd_get1(tipc_consumer *c)
 {
     size_t fb = tipc_metadata_frame_bytes(tipc_consumer_metadata(c));
     unsigned char *buf = malloc(fb);
     if (!buf) {
-        reply("bad out of memory");
+        hio_reply("bad out of memory");
         return;
     }
     memset(buf, POISON, fb);
@@ -312,31 +237,31 @@ static void cmd_get1(tipc_consumer *c)
         uint32_t valid = 0;
         const char *why = verify_read(buf, fb, 1, &info, &newest, &salt, &valid);
         if (*why)
-            reply("bad %s", why);
+            hio_reply("bad %s", why);
         else
-            reply("ok %" PRIu64 " %" PRIu64, newest, salt);
-    } else if (!untouched(buf, fb)) {
-        reply("bad get returned %s but wrote into the buffer", tipc_status_name(st));
+            hio_reply("ok %" PRIu64 " %" PRIu64, newest, salt);
+    } else if (!fp_all_bytes(buf, fb, POISON)) {
+        hio_reply("bad get returned %s but wrote into the buffer", tipc_status_name(st));
     } else {
-        reply("err %s %s", tipc_status_name(st), last_error());
+        hio_reply("err %s %s", tipc_status_name(st), hio_last_error());
     }
     free(buf);
 }
 
 static void cmd_connect(tipc_consumer *c, int64_t timeout_ms)
 {
-    int64_t deadline = ctl_mono_ns() + timeout_ms * 1000000;
+    int64_t deadline = mono_ns() + timeout_ms * 1000000;
     for (;;) {
         tipc_status st = tipc_consumer_connect(c);
         if (st == TIPC_OK) {
-            reply("ok");
+            hio_reply("ok");
             return;
         }
-        if (st != TIPC_E_NOT_CONNECTED || ctl_mono_ns() >= deadline) {
-            reply("err %s %s", tipc_status_name(st), last_error());
+        if (st != TIPC_E_NOT_CONNECTED || mono_ns() >= deadline) {
+            hio_reply("err %s %s", tipc_status_name(st), hio_last_error());
             return;
         }
-        ctl_sleep_ms(5);
+        mono_sleep_ms(5);
     }
 }
 
@@ -344,16 +269,16 @@ static void cmd_connect(tipc_consumer *c, int64_t timeout_ms)
  * none may return TIPC_OK, none may write into the caller's buffer. */
 static void cmd_probe(tipc_consumer *c, int rounds, int64_t settle_ms)
 {
-    int64_t settle_end = ctl_mono_ns() + settle_ms * 1000000;
+    int64_t settle_end = mono_ns() + settle_ms * 1000000;
     for (;;) {
         tipc_status st = tipc_consumer_connect(c);
         if (st == TIPC_OK) {
-            reply("bad connect returned TIPC_OK on a pool announced with lies (settling)");
+            hio_reply("bad connect returned TIPC_OK on a pool announced with lies (settling)");
             return;
         }
-        if (st != TIPC_E_NOT_CONNECTED || ctl_mono_ns() >= settle_end)
+        if (st != TIPC_E_NOT_CONNECTED || mono_ns() >= settle_end)
             break;
-        ctl_sleep_ms(2);
+        mono_sleep_ms(2);
     }
     const tipc_metadata *md = tipc_consumer_metadata(c);
     size_t fb = tipc_metadata_frame_bytes(md);
@@ -361,7 +286,7 @@ static void cmd_probe(tipc_consumer *c, int rounds, int64_t settle_ms)
     uint32_t n2 = hist > 1 ? 2 : 1;
     unsigned char *buf = malloc(fb * n2);
     if (!buf) {
-        reply("bad out of memory");
+        hio_reply("bad out of memory");
         return;
     }
     unsigned seen[32] = {0};
@@ -384,26 +309,26 @@ static void cmd_probe(tipc_consumer *c, int rounds, int64_t settle_ms)
             }
             if (st == TIPC_OK) {
                 tipc_view_release(v);
-                reply("bad %s returned TIPC_OK on a pool announced with lies (round %d)",
-                      ops[op], r);
+                hio_reply("bad %s returned TIPC_OK on a pool announced with lies (round %d)",
+                          ops[op], r);
                 free(buf);
                 return;
             }
-            if (!untouched(buf, fb * n2)) {
-                reply("bad %s returned %s but wrote into the buffer", ops[op],
-                      tipc_status_name(st));
+            if (!fp_all_bytes(buf, fb * n2, POISON)) {
+                hio_reply("bad %s returned %s but wrote into the buffer", ops[op],
+                          tipc_status_name(st));
                 free(buf);
                 return;
             }
             if (tipc_consumer_is_connected(c)) {
-                reply("bad consumer says it is connected after %s", ops[op]);
+                hio_reply("bad consumer says it is connected after %s", ops[op]);
                 free(buf);
                 return;
             }
             seen[(unsigned)(-st) & 31]++;
-            snprintf(sentence, sizeof sentence, "%s", last_error());
+            snprintf(sentence, sizeof sentence, "%s", hio_last_error());
         }
-        ctl_sleep_ms(1);
+        mono_sleep_ms(1);
     }
     char list[512];
     size_t n = 0;
@@ -412,20 +337,20 @@ static void cmd_probe(tipc_consumer *c, int rounds, int64_t settle_ms)
         if (seen[i])
             n += (size_t)snprintf(list + n, sizeof list - n, "%s%s=%u", n ? "," : "",
                                   tipc_status_name(-(tipc_status)i), seen[i]);
-    reply("ok %s | %s", list, sentence);
+    hio_reply("ok %s | %s", list, sentence);
     free(buf);
 }
 
 static void cmd_discover(int64_t wait_ms, int64_t timeout_ms, const char *must,
                          const char *prefix)
 {
-    int64_t deadline = ctl_mono_ns() + timeout_ms * 1000000;
+    int64_t deadline = mono_ns() + timeout_ms * 1000000;
     for (;;) {
         tipc_metadata **list = NULL;
         size_t count = 0;
         tipc_status st = tipc_discover_pools(NULL, wait_ms * 1000000, &list, &count);
         if (st != TIPC_OK) {
-            reply("err %s %s", tipc_status_name(st), last_error());
+            hio_reply("err %s %s", tipc_status_name(st), hio_last_error());
             return;
         }
         static char out[8192];
@@ -463,40 +388,34 @@ static void cmd_discover(int64_t wait_ms, int64_t timeout_ms, const char *must,
         }
         tipc_pool_list_free(list, count);
         if (found) {
-            reply("ok %zu %s", shown, out);
+            hio_reply("ok %zu %s", shown, out);
             return;
         }
-        if (ctl_mono_ns() >= deadline) {
-            reply("err TIMEOUT not all of '%s' were listed", must);
+        if (mono_ns() >= deadline) {
+            hio_reply("err TIMEOUT not all of '%s' were listed", must);
             return;
         }
-        ctl_sleep_ms(20);
+        mono_sleep_ms(20);
     }
 }
 
 static int agent_main(void)
 {
-    char line[1024];
-    while (read_line(line, sizeof line) == 1) {
-        char *save = NULL;
-        char *cmd = strtok_r(line, " ", &save);
-        if (!cmd)
-            continue;
-        char *a[6] = {NULL};
-        for (int i = 0; i < 6; i++)
-            a[i] = strtok_r(NULL, " ", &save);
+    char line[1024], *tok[7];
+    while (hio_request(line, sizeof line, tok, 7)) {
+        char *cmd = tok[0], **a = tok + 1;
         if (!strcmp(cmd, "quit"))
             break;
         int id = parse_id(a[0]);
         if (!strcmp(cmd, "prod") || !strcmp(cmd, "cons")) {
             tipc_metadata *md = NULL;
             if (id < 0 || !a[1] || !a[2]) {
-                reply("bad usage: %s <id> <pool> <spec>", cmd);
+                hio_reply("bad usage: %s <id> <pool> <spec>", cmd);
                 continue;
             }
             tipc_status st = md_from_spec(&md, a[1], a[2]);
             if (st != TIPC_OK) {
-                reply("bad spec '%s' for '%s': %s", a[2], a[1], last_error());
+                hio_reply("bad spec '%s' for '%s': %s", a[2], a[1], hio_last_error());
                 continue;
             }
             if (!strcmp(cmd, "prod")) {
@@ -508,22 +427,22 @@ static int agent_main(void)
                 g_prod[id] = NULL;
                 st = tipc_producer_create(&g_prod[id], md, &o);
                 if (st == TIPC_OK)
-                    reply("ok %ld", (long)getpid());
+                    hio_reply("ok %ld", (long)getpid());
             } else {
                 tipc_consumer_destroy(g_cons[id]);
                 g_cons[id] = NULL;
                 st = tipc_consumer_create(&g_cons[id], md, NULL);
                 if (st == TIPC_OK)
-                    reply("ok");
+                    hio_reply("ok");
             }
             if (st != TIPC_OK)
-                reply("err %s %s", tipc_status_name(st), last_error());
+                hio_reply("err %s %s", tipc_status_name(st), hio_last_error());
             tipc_metadata_destroy(md);
             continue;
         }
         if (!strcmp(cmd, "discover")) {
             if (!a[0] || !a[1] || !a[2] || !a[3]) {
-                reply("bad usage: discover <wait_ms> <timeout_ms> <must> <prefix>");
+                hio_reply("bad usage: discover <wait_ms> <timeout_ms> <must> <prefix>");
                 continue;
             }
             cmd_discover(atoll(a[0]), atoll(a[1]), a[2], a[3]);
@@ -531,13 +450,13 @@ static int agent_main(void)
         }
         if (!strcmp(cmd, "put") || !strcmp(cmd, "pdestroy")) {
             if (id < 0 || !g_prod[id]) {
-                reply("bad no producer %s", a[0] ? a[0] : "?");
+                hio_reply("bad no producer %s", a[0] ? a[0] : "?");
                 continue;
             }
             if (!strcmp(cmd, "pdestroy")) {
                 tipc_producer_destroy(g_prod[id]);
                 g_prod[id] = NULL;
-                reply("ok");
+                hio_reply("ok");
                 continue;
             }
             long long n = a[1] ? atoll(a[1]) : 1;
@@ -549,34 +468,34 @@ static int agent_main(void)
                 g_frame_cap = g_frame ? fb : 0;
             }
             if (!g_frame) {
-                reply("bad out of memory");
+                hio_reply("bad out of memory");
                 continue;
             }
             uint64_t idx = 0;
             tipc_status st = TIPC_OK;
             for (long long i = 0; i < n && st == TIPC_OK; i++) {
-                ctl_frame_fill(g_frame, fb, tipc_producer_frames_written(g_prod[id]), salt);
+                fp_frame_fill(g_frame, fb, tipc_producer_frames_written(g_prod[id]), salt);
                 st = tipc_producer_put(g_prod[id], g_frame, fb, &idx);
             }
             if (st == TIPC_OK)
-                reply("ok %" PRIu64, idx);
+                hio_reply("ok %" PRIu64, idx);
             else
-                reply("err %s %s", tipc_status_name(st), last_error());
+                hio_reply("err %s %s", tipc_status_name(st), hio_last_error());
             continue;
         }
         /* consumer commands */
         if (id < 0 || !g_cons[id]) {
-            reply("bad no consumer %s for '%s'", a[0] ? a[0] : "?", cmd);
+            hio_reply("bad no consumer %s for '%s'", a[0] ? a[0] : "?", cmd);
             continue;
         }
         tipc_consumer *c = g_cons[id];
         if (!strcmp(cmd, "cdestroy")) {
             tipc_consumer_destroy(c);
             g_cons[id] = NULL;
-            reply("ok");
+            hio_reply("ok");
         } else if (!strcmp(cmd, "get")) {
             if (!a[1] || !a[2] || !a[3]) {
-                reply("bad usage: get <id> <count> <salt> <timeout_ms>");
+                hio_reply("bad usage: get <id> <count> <salt> <timeout_ms>");
                 continue;
             }
             cmd_get(c, (uint32_t)atol(a[1]), strtoull(a[2], NULL, 10), atoll(a[3]));
@@ -585,51 +504,45 @@ static int agent_main(void)
         } else if (!strcmp(cmd, "connect")) {
             cmd_connect(c, a[1] ? atoll(a[1]) : 0);
         } else if (!strcmp(cmd, "connected")) {
-            reply("ok %d", tipc_consumer_is_connected(c));
+            hio_reply("ok %d", tipc_consumer_is_connected(c));
         } else if (!strcmp(cmd, "wait")) {
-            int64_t t0 = ctl_mono_ns();
-            tipc_status st = tipc_consumer_wait(c, (a[1] ? atoll(a[1]) : 0) * 1000000);
-            int64_t el = ctl_mono_ns() - t0;
-            if (st == TIPC_OK)
-                reply("ok %lld", (long long)el);
-            else
-                reply("err %s %lld %s", tipc_status_name(st), (long long)el, last_error());
+            hio_wait(c, (a[1] ? atoll(a[1]) : 0) * 1000000);
         } else if (!strcmp(cmd, "waitblock")) {
             int64_t t = (a[1] ? atoll(a[1]) : 10000) * 1000000;
-            reply("ok blocking %lld", (long long)ctl_mono_ns());
+            hio_reply("ok blocking %lld", (long long)mono_ns());
             tipc_status st = tipc_consumer_wait(c, t);
-            int64_t now = ctl_mono_ns();
-            reply("done %s %lld %s", tipc_status_name(st), (long long)now,
-                  st ? last_error() : "");
+            int64_t now = mono_ns();
+            hio_reply("done %s %lld %s", tipc_status_name(st), (long long)now,
+                      st ? hio_last_error() : "");
         } else if (!strcmp(cmd, "pollgone")) {
-            int64_t deadline = ctl_mono_ns() + (a[1] ? atoll(a[1]) : 10000) * 1000000;
+            int64_t deadline = mono_ns() + (a[1] ? atoll(a[1]) : 10000) * 1000000;
             size_t fb = tipc_metadata_frame_bytes(tipc_consumer_metadata(c));
             unsigned char *buf = malloc(fb);
-            reply("ok polling %lld", (long long)ctl_mono_ns());
+            hio_reply("ok polling %lld", (long long)mono_ns());
             for (;;) {
                 tipc_status st = buf ? tipc_consumer_get(c, buf, fb, 1, 0, NULL) : TIPC_E_NOMEM;
-                int64_t now = ctl_mono_ns();
+                int64_t now = mono_ns();
                 if (st == TIPC_E_NOT_CONNECTED || st == TIPC_E_CLOSED) {
-                    reply("done %s %lld %s", tipc_status_name(st), (long long)now,
-                          last_error());
+                    hio_reply("done %s %lld %s", tipc_status_name(st), (long long)now,
+                              hio_last_error());
                     break;
                 }
                 if (st != TIPC_OK && st != TIPC_E_NO_DATA) {
-                    reply("done %s %lld unexpected: %s", tipc_status_name(st), (long long)now,
-                          last_error());
+                    hio_reply("done %s %lld unexpected: %s", tipc_status_name(st), (long long)now,
+                              hio_last_error());
                     break;
                 }
                 if (now >= deadline) {
-                    reply("done TIMEOUT %lld still connected", (long long)now);
+                    hio_reply("done TIMEOUT %lld still connected", (long long)now);
                     break;
                 }
-                ctl_sleep_ms(1);
+                mono_sleep_ms(1);
             }
             free(buf);
         } else if (!strcmp(cmd, "probe")) {
             cmd_probe(c, a[1] ? atoi(a[1]) : 10, a[2] ? atoll(a[2]) : 0);
         } else {
-            reply("bad unknown command '%s'", cmd);
+            hio_reply("bad unknown command '%s'", cmd);
         }
     }
     for (int i = 0; i < MAX_IDS; i++) {
@@ -728,7 +641,7 @@ static int observe_main(const char *pool)
 {
     dds_entity_t pp = dds_create_participant(env_domain(), NULL, NULL);
     if (pp < 0) {
-        reply("err participant %s", dds_strretcode(pp));
+        hio_reply("err participant %s", dds_strretcode(pp));
         return 3;
     }
     char name[200];
@@ -749,47 +662,41 @@ static int observe_main(const char *pool)
     dds_entity_t pr = dds_create_reader(pp, pt, q, NULL);
     dds_delete_qos(q);
     if (mt < 0 || mr < 0 || mr_count < 0 || dt < 0 || dr < 0 || pt < 0 || pr < 0) {
-        reply("err entities %d %d %d %d %d %d %d", mt, mr, mr_count, dt, dr, pt, pr);
+        hio_reply("err entities %d %d %d %d %d %d %d", mt, mr, mr_count, dt, dr, pt, pr);
         dds_delete(pp);
         return 3;
     }
-    reply("ok ready %s", name);
+    hio_reply("ok ready %s", name);
 
     /* progress state kept across commands */
     uint64_t p_n = 0, p_first = 0, p_last = 0, p_inc = 0;
     int p_increasing = 1, p_ts_ok = 1, p_pool_ok = 1;
     int64_t p_prev_ts = 0;
 
-    char line[1024];
-    while (read_line(line, sizeof line) == 1) {
-        char *save = NULL;
-        char *cmd = strtok_r(line, " ", &save);
-        if (!cmd)
-            continue;
-        char *a[4] = {NULL};
-        for (int i = 0; i < 4; i++)
-            a[i] = strtok_r(NULL, " ", &save);
+    char line[1024], *tok[5];
+    while (hio_request(line, sizeof line, tok, 5)) {
+        char *cmd = tok[0], **a = tok + 1;
         if (!strcmp(cmd, "quit"))
             break;
         if (!strcmp(cmd, "qos")) {
-            int64_t deadline = ctl_mono_ns() + (a[0] ? atoll(a[0]) : 5000) * 1000000;
+            int64_t deadline = mono_ns() + (a[0] ? atoll(a[0]) : 5000) * 1000000;
             char m[128] = "", d[128] = "", p[128] = "";
             int nm = 0, nd = 0, np = 0;
             for (;;) {
                 nm = matched_qos(mr, m, sizeof m);
                 nd = matched_qos(dr, d, sizeof d);
                 np = matched_qos(pr, p, sizeof p);
-                if ((nm && nd && np) || ctl_mono_ns() >= deadline)
+                if ((nm && nd && np) || mono_ns() >= deadline)
                     break;
-                ctl_sleep_ms(10);
+                mono_sleep_ms(10);
             }
             if (nm && nd && np)
-                reply("ok meta=%s dir=%s progress=%s nmeta=%d", m, d, p, nm);
+                hio_reply("ok meta=%s dir=%s progress=%s nmeta=%d", m, d, p, nm);
             else
-                reply("err matched writers: meta %d dir %d progress %d", nm, nd, np);
+                hio_reply("err matched writers: meta %d dir %d progress %d", nm, nd, np);
         } else if (!strcmp(cmd, "meta")) {
             dds_entity_t rd = a[0] && !strcmp(a[0], "dir") ? dr : mr;
-            int64_t deadline = ctl_mono_ns() + (a[1] ? atoll(a[1]) : 5000) * 1000000;
+            int64_t deadline = mono_ns() + (a[1] ? atoll(a[1]) : 5000) * 1000000;
             uint64_t not_inc = a[2] ? strtoull(a[2], NULL, 10) : 0;
             char out[2048] = "";
             int found = 0;
@@ -809,17 +716,17 @@ static int observe_main(const char *pool)
                 }
                 if (n > 0)
                     dds_return_loan(rd, samples, n);
-                if (found || ctl_mono_ns() >= deadline)
+                if (found || mono_ns() >= deadline)
                     break;
-                ctl_sleep_ms(10);
+                mono_sleep_ms(10);
             }
             if (found)
-                reply("ok %s", out);
+                hio_reply("ok %s", out);
             else
-                reply("err TIMEOUT no alive sample of '%s'", pool);
+                hio_reply("err TIMEOUT no alive sample of '%s'", pool);
         } else if (!strcmp(cmd, "progress")) {
             uint64_t want = a[0] ? strtoull(a[0], NULL, 10) : 0;
-            int64_t deadline = ctl_mono_ns() + (a[1] ? atoll(a[1]) : 5000) * 1000000;
+            int64_t deadline = mono_ns() + (a[1] ? atoll(a[1]) : 5000) * 1000000;
             int reached = 0;
             for (;;) {
                 void *samples[256] = {NULL};
@@ -854,17 +761,17 @@ static int observe_main(const char *pool)
                 }
                 if (n > 0)
                     dds_return_loan(pr, samples, n);
-                if (reached || ctl_mono_ns() >= deadline)
+                if (reached || mono_ns() >= deadline)
                     break;
-                ctl_sleep_ms(5);
+                mono_sleep_ms(5);
             }
-            reply("%s n=%" PRIu64 " first=%" PRIu64 " last=%" PRIu64 " inc=%" PRIu64
-                  " increasing=%d ts=%d poolkey=%d",
-                  reached ? "ok" : "err", p_n, p_first, p_last, p_inc, p_increasing, p_ts_ok,
-                  p_pool_ok);
+            hio_reply("%s n=%" PRIu64 " first=%" PRIu64 " last=%" PRIu64 " inc=%" PRIu64
+                      " increasing=%d ts=%d poolkey=%d",
+                      reached ? "ok" : "err", p_n, p_first, p_last, p_inc, p_increasing, p_ts_ok,
+                      p_pool_ok);
         } else if (!strcmp(cmd, "count")) {
             long want = a[0] ? atol(a[0]) : 2;
-            int64_t t0 = ctl_mono_ns(), deadline = t0 + (a[1] ? atoll(a[1]) : 10000) * 1000000;
+            int64_t t0 = mono_ns(), deadline = t0 + (a[1] ? atoll(a[1]) : 10000) * 1000000;
             long got = 0;
             for (;;) {
                 void *samples[64] = {NULL};
@@ -876,16 +783,16 @@ static int observe_main(const char *pool)
                         got++;
                 if (n > 0)
                     dds_return_loan(mr_count, samples, n);
-                if (got >= want || ctl_mono_ns() >= deadline)
+                if (got >= want || mono_ns() >= deadline)
                     break;
-                ctl_sleep_ms(20);
+                mono_sleep_ms(20);
             }
-            reply("%s %ld %lld", got >= want ? "ok" : "err", got,
-                  (long long)(ctl_mono_ns() - t0));
+            hio_reply("%s %ld %lld", got >= want ? "ok" : "err", got,
+                      (long long)(mono_ns() - t0));
         } else if (!strcmp(cmd, "state")) {
             dds_entity_t rd = a[0] && !strcmp(a[0], "dir") ? dr : mr;
             const char *want = a[1] ? a[1] : "disposed";
-            int64_t deadline = ctl_mono_ns() + (a[2] ? atoll(a[2]) : 5000) * 1000000;
+            int64_t deadline = mono_ns() + (a[2] ? atoll(a[2]) : 5000) * 1000000;
             tensor_ipc_PoolMeta key;
             memset(&key, 0, sizeof key);
             snprintf(key.pool, sizeof key.pool, "%s", pool);
@@ -905,13 +812,13 @@ static int observe_main(const char *pool)
                 if (!strcmp(cur, want) ||
                     (!strcmp(want, "notalive") && strcmp(cur, "alive") && strcmp(cur, "unknown")))
                     ok = 1;
-                if (ok || ctl_mono_ns() >= deadline)
+                if (ok || mono_ns() >= deadline)
                     break;
-                ctl_sleep_ms(10);
+                mono_sleep_ms(10);
             }
-            reply("%s %s %lld", ok ? "ok" : "err", cur, (long long)ctl_mono_ns());
+            hio_reply("%s %s %lld", ok ? "ok" : "err", cur, (long long)mono_ns());
         } else {
-            reply("bad unknown command '%s'", cmd);
+            hio_reply("bad unknown command '%s'", cmd);
         }
     }
     dds_delete(pp);
@@ -954,23 +861,21 @@ static int announce_main(void)
 {
     dds_entity_t pp = dds_create_participant(env_domain(), NULL, NULL);
     if (pp < 0) {
-        reply("err participant %s", dds_strretcode(pp));
+        hio_reply("err participant %s", dds_strretcode(pp));
         return 3;
     }
-    reply("ok ready %ld", (long)getpid());
+    hio_reply("ok ready %ld", (long)getpid());
     char host[64] = "";
     gethostname(host, sizeof host - 1);
-    char line[2048];
-    while (read_line(line, sizeof line) == 1) {
-        char *save = NULL;
-        char *cmd = strtok_r(line, " ", &save);
-        if (!cmd)
-            continue;
+    char line[2048], *tok[34]; /* lie <pool> and up to 32 key=value */
+    int ntok;
+    while ((ntok = hio_request(line, sizeof line, tok, 34)) > 0) {
+        char *cmd = tok[0];
         if (!strcmp(cmd, "quit"))
             break;
         if (!strcmp(cmd, "sync")) {
-            char *t = strtok_r(NULL, " ", &save);
-            int64_t deadline = ctl_mono_ns() + (t ? atoll(t) : 10000) * 1000000;
+            char *t = tok[1];
+            int64_t deadline = mono_ns() + (t ? atoll(t) : 10000) * 1000000;
             int ok = 1;
             for (int i = 0; i < g_nwriters && ok; i++) {
                 if (!g_writers[i].is_meta)
@@ -980,30 +885,30 @@ static int announce_main(void)
                     if (dds_get_publication_matched_status(g_writers[i].writer, &ms) == 0 &&
                         ms.current_count > 0)
                         break;
-                    if (ctl_mono_ns() >= deadline) {
+                    if (mono_ns() >= deadline) {
                         ok = 0;
                         break;
                     }
-                    ctl_sleep_ms(10);
+                    mono_sleep_ms(10);
                 }
-                int64_t left = deadline - ctl_mono_ns();
+                int64_t left = deadline - mono_ns();
                 if (ok && dds_wait_for_acks(g_writers[i].writer, left > 0 ? left : 0) != 0)
                     ok = 0;
                 if (!ok)
-                    reply("err TIMEOUT topic %s: no reader matched or acknowledged",
-                          g_writers[i].topic);
+                    hio_reply("err TIMEOUT topic %s: no reader matched or acknowledged",
+                              g_writers[i].topic);
             }
             if (ok)
-                reply("ok");
+                hio_reply("ok");
             continue;
         }
         if (strcmp(cmd, "lie") != 0) {
-            reply("bad unknown command '%s'", cmd);
+            hio_reply("bad unknown command '%s'", cmd);
             continue;
         }
-        char *pool = strtok_r(NULL, " ", &save);
+        char *pool = tok[1];
         if (!pool) {
-            reply("bad usage: lie <pool> [key=value...]");
+            hio_reply("bad usage: lie <pool> [key=value...]");
             continue;
         }
         tensor_ipc_PoolMeta m;
@@ -1015,10 +920,8 @@ static int announce_main(void)
         uint64_t hist = 4;
         char topics[8] = "both";
         /* first pass: primary fields */
-        char *kv[32];
-        int nkv = 0;
-        for (char *t; nkv < 32 && (t = strtok_r(NULL, " ", &save));)
-            kv[nkv++] = t;
+        char **kv = tok + 2;
+        int nkv = ntok - 2;
         for (int i = 0; i < nkv; i++) {
             char *eq = strchr(kv[i], '=');
             if (!eq)
@@ -1040,7 +943,7 @@ static int announce_main(void)
             *eq = '=';
         }
         if (ndim < 0) {
-            reply("bad shape");
+            hio_reply("bad shape");
             continue;
         }
         snprintf(m.pool, sizeof m.pool, "%s", pool);
@@ -1105,9 +1008,9 @@ static int announce_main(void)
             rc = w < 0 ? w : dds_write(w, &m);
         }
         if (rc < 0)
-            reply("err WRITE %s", dds_strretcode(rc));
+            hio_reply("err WRITE %s", dds_strretcode(rc));
         else
-            reply("ok");
+            hio_reply("ok");
     }
     dds_delete(pp);
     return 0;

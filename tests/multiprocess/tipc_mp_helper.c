@@ -53,15 +53,13 @@
  * Every helper exits on its own after MP_HELPER_LIMIT_S seconds (SIGALRM) so
  * that nothing outlives a broken test; the tests also give it PDEATHSIG.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "helper_io.h"
 #include "mp_common.h"
 #include "tensor_ipc.h"
 
@@ -71,77 +69,6 @@ static const char *g_pool;
 static uint32_t g_hist;
 static size_t g_fb;
 static tipc_metadata *g_md;
-
-/* ---------------------------------------------------------------- I/O --- */
-
-static char in_buf[8192];
-static size_t in_len;
-static int in_eof;
-
-/* 1: a line is in @p line; 0: end of input; 2: no full line before the timeout. */
-static int read_line(char *line, size_t cap, int timeout_ms)
-{
-    for (;;) {
-        char *nl = memchr(in_buf, '\n', in_len);
-        if (nl) {
-            size_t n = (size_t)(nl - in_buf);
-            size_t c = n < cap - 1 ? n : cap - 1;
-            memcpy(line, in_buf, c);
-            line[c] = '\0';
-            memmove(in_buf, nl + 1, in_len - n - 1);
-            in_len -= n + 1;
-            return 1;
-        }
-        if (in_eof || in_len == sizeof in_buf)
-            return 0;
-        struct pollfd pfd = { 0, POLLIN, 0 };
-        int pr = poll(&pfd, 1, timeout_ms);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr == 0)
-            return 2;
-        ssize_t r = read(0, in_buf + in_len, sizeof in_buf - in_len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            in_eof = 1;
-            continue;
-        }
-        in_len += (size_t)r;
-    }
-}
-
-static void reply(const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        n = 0;
-    if ((size_t)n > sizeof line - 2)
-        n = (int)sizeof line - 2;
-    for (int i = 0; i < n; i++)
-        if (line[i] == '\n' || line[i] == '\r')
-            line[i] = ' ';
-    line[n++] = '\n';
-    size_t off = 0;
-    while (off < (size_t)n) {
-        ssize_t w = write(1, line + off, (size_t)n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            _exit(5); /* the test went away */
-        off += (size_t)w;
-    }
-}
-
-static const char *last_error(void)
-{
-    const char *e = tipc_last_error();
-    return e && *e ? e : "(no sentence)";
-}
 
 /* ----------------------------------------------------------- producer --- */
 
@@ -153,19 +80,19 @@ static int producer_main(int argc, char **argv)
     tipc_producer *p = NULL;
     tipc_status st = tipc_producer_create(&p, g_md, &opts);
     if (st != TIPC_OK) {
-        reply("err create %s %s", tipc_status_name(st), last_error());
+        hio_reply("err create %s %s", tipc_status_name(st), hio_last_error());
         return 3;
     }
     const uint64_t salt = (uint64_t)getpid();
     unsigned char *frame = malloc(g_fb);
     if (!frame)
         return 3;
-    reply("ok ready %ld", (long)getpid());
+    hio_reply("ok ready %ld", (long)getpid());
 
     char line[256];
     int rc = 0;
     for (;;) {
-        int r = read_line(line, sizeof line, -1);
+        int r = hio_read_line(line, sizeof line, -1);
         if (r != 1)
             break;
         char cmd[32] = "";
@@ -182,15 +109,15 @@ static int producer_main(int argc, char **argv)
                     break;
                 if (stream && (done & 63) == 0 && !stop) {
                     char l2[64];
-                    if (read_line(l2, sizeof l2, 0) == 1 && !strncmp(l2, "stop", 4))
+                    if (hio_read_line(l2, sizeof l2, 0) == 1 && !strncmp(l2, "stop", 4))
                         stop = 1;
-                    else if (in_eof)
+                    else if (hio_eof())
                         stop = 1;
                 }
                 if (stream && stop && done >= (uint64_t)a)
                     break;
                 uint64_t k = tipc_producer_frames_written(p), idx = UINT64_MAX;
-                int64_t t0 = mp_mono_ns();
+                int64_t t0 = mono_ns();
                 if (stream && (k & 3) == 3) {
                     void *slot = NULL;
                     size_t sz = 0;
@@ -200,14 +127,14 @@ static int producer_main(int argc, char **argv)
                             err = "loan size";
                             break;
                         }
-                        mp_frame_fill(slot, g_fb, k, salt);
+                        fp_frame_fill(slot, g_fb, k, salt);
                         st = tipc_producer_commit(p, &idx);
                     }
                 } else {
-                    mp_frame_fill(frame, g_fb, k, salt);
+                    fp_frame_fill(frame, g_fb, k, salt);
                     st = tipc_producer_put(p, frame, g_fb, &idx);
                 }
-                int64_t dt = mp_mono_ns() - t0;
+                int64_t dt = mono_ns() - t0;
                 if (st != TIPC_OK)
                     break;
                 if (idx != k) {
@@ -219,56 +146,48 @@ static int producer_main(int argc, char **argv)
                 done++;
             }
             if (st != TIPC_OK)
-                reply("err %s after %" PRIu64 " frames: %s", tipc_status_name(st), done,
-                      last_error());
+                hio_reply("err %s after %" PRIu64 " frames: %s", tipc_status_name(st), done,
+                          hio_last_error());
             else if (err)
-                reply("err %s after %" PRIu64 " frames", err, done);
+                hio_reply("err %s after %" PRIu64 " frames", err, done);
             else
-                reply("ok %" PRIu64 " %lld", stream ? tipc_producer_frames_written(p)
+                hio_reply("ok %" PRIu64 " %lld", stream ? tipc_producer_frames_written(p)
                                                     : tipc_producer_frames_written(p) - 1,
-                      (long long)(max_put / 1000));
-        } else if (!strcmp(cmd, "loan-half")) {
+                          (long long)(max_put / 1000));
+        } else if (!strcmp(cmd, "loan-half") || !strcmp(cmd, "loan")) {
             void *slot = NULL;
             size_t sz = 0;
             st = tipc_producer_loan(p, &slot, &sz);
             if (st != TIPC_OK) {
-                reply("err %s %s", tipc_status_name(st), last_error());
+                hio_reply("err %s %s", tipc_status_name(st), hio_last_error());
             } else {
-                /* A new frame starting to be written: first half garbage. */
-                memset(slot, MP_TORN_BYTE, sz / 2);
-                reply("ok %" PRIu64, tipc_producer_frames_written(p));
-            }
-        } else if (!strcmp(cmd, "loan")) {
-            void *slot = NULL;
-            size_t sz = 0;
-            st = tipc_producer_loan(p, &slot, &sz);
-            if (st != TIPC_OK) {
-                reply("err %s %s", tipc_status_name(st), last_error());
-            } else {
-                mp_frame_fill(slot, g_fb, tipc_producer_frames_written(p), salt);
-                reply("ok %" PRIu64, tipc_producer_frames_written(p));
+                if (!strcmp(cmd, "loan-half")) /* a new frame starting to be written */
+                    memset(slot, MP_TORN_BYTE, sz / 2);
+                else
+                    fp_frame_fill(slot, g_fb, tipc_producer_frames_written(p), salt);
+                hio_reply("ok %" PRIu64, tipc_producer_frames_written(p));
             }
         } else if (!strcmp(cmd, "commit")) {
             uint64_t idx = UINT64_MAX;
             st = tipc_producer_commit(p, &idx);
             if (st != TIPC_OK)
-                reply("err %s %s", tipc_status_name(st), last_error());
+                hio_reply("err %s %s", tipc_status_name(st), hio_last_error());
             else
-                reply("ok %" PRIu64, idx);
+                hio_reply("ok %" PRIu64, idx);
         } else if (!strcmp(cmd, "destroy")) {
             tipc_producer_destroy(p);
             p = NULL;
-            reply("ok");
+            hio_reply("ok");
             /* Nothing else may be asked of a destroyed producer but quit. */
         } else if (!strcmp(cmd, "quit")) {
             break;
         } else {
-            reply("err usage unknown command '%s'", cmd);
+            hio_reply("err usage unknown command '%s'", cmd);
         }
         if (!p) {
             /* after destroy only quit/EOF is meaningful */
-            while ((r = read_line(line, sizeof line, -1)) == 1 && strncmp(line, "quit", 4))
-                reply("err usage destroyed");
+            while ((r = hio_read_line(line, sizeof line, -1)) == 1 && strncmp(line, "quit", 4))
+                hio_reply("err usage destroyed");
             break;
         }
     }
@@ -317,7 +236,7 @@ static int verify_read(struct rd *rd, uint32_t count, int oldest_first, int is_v
         const unsigned char *f = frames[i];
         if (!info[i].valid) {
             seen_pad = 1;
-            if (is_view ? f != NULL : !mp_all_zero(f, g_fb)) {
+            if (is_view ? f != NULL : !fp_all_bytes(f, g_fb, 0)) {
                 snprintf(rd->detail, sizeof rd->detail,
                          "padding entry %u of %u holds data", i, count);
                 return V_PAD;
@@ -334,8 +253,8 @@ static int verify_read(struct rd *rd, uint32_t count, int oldest_first, int is_v
             snprintf(rd->detail, sizeof rd->detail, "valid entry %u has NULL data", i);
             return V_PAD;
         }
-        uint64_t k, s;
-        if (mp_frame_verify(f, g_fb, &k, &s) != 0) {
+        uint64_t k = 0, s = 0; /* set by fp_frame_verify, for the report */
+        if (fp_frame_verify(f, g_fb, &k, &s) != 0) {
             snprintf(rd->detail, sizeof rd->detail,
                      "torn frame: entry %u of %u, info.index %" PRIu64 ", counter %" PRIu64
                      ", first byte 0x%02x, middle byte 0x%02x, last byte 0x%02x",
@@ -398,7 +317,7 @@ static int do_read(tipc_consumer *c, int mode, struct rd *rd)
         tipc_status st = tipc_consumer_get(c, g_dst, count * g_fb, count, flags, g_info);
         if (st != TIPC_OK) {
             rd->status = st;
-            snprintf(rd->detail, sizeof rd->detail, "%s", last_error());
+            snprintf(rd->detail, sizeof rd->detail, "%s", hio_last_error());
             return V_STATUS;
         }
         for (uint32_t i = 0; i < count; i++)
@@ -409,7 +328,7 @@ static int do_read(tipc_consumer *c, int mode, struct rd *rd)
     tipc_status st = tipc_consumer_acquire(c, count, flags, &v);
     if (st != TIPC_OK) {
         rd->status = st;
-        snprintf(rd->detail, sizeof rd->detail, "%s", last_error());
+        snprintf(rd->detail, sizeof rd->detail, "%s", hio_last_error());
         return V_STATUS;
     }
     int res = V_OK;
@@ -445,10 +364,10 @@ static int consumer_main(void)
     tipc_consumer *c = NULL;
     tipc_status st = tipc_consumer_create(&c, g_md, NULL);
     if (st != TIPC_OK) {
-        reply("err create %s %s", tipc_status_name(st), last_error());
+        hio_reply("err create %s %s", tipc_status_name(st), hio_last_error());
         return 3;
     }
-    reply("ok created");
+    hio_reply("ok created");
     static struct held held[MAX_HELD];
     int nheld = 0;
     struct rd rd;
@@ -456,7 +375,7 @@ static int consumer_main(void)
     char line[256];
     int mode = 0;
     for (;;) {
-        if (read_line(line, sizeof line, -1) != 1)
+        if (hio_read_line(line, sizeof line, -1) != 1)
             break;
         char cmd[32] = "";
         long long a = 0, b = -1, s = 0, modes = 0x3f;
@@ -465,19 +384,19 @@ static int consumer_main(void)
         if (!(modes & 0x3f))
             modes = 0x3f;
         if (!strcmp(cmd, "connect")) {
-            int64_t deadline = mp_mono_ns() + a * 1000000LL;
+            int64_t deadline = mono_ns() + a * 1000000LL;
             for (;;) {
                 st = tipc_consumer_connect(c);
-                if (st == TIPC_OK || mp_mono_ns() > deadline)
+                if (st == TIPC_OK || mono_ns() > deadline)
                     break;
-                mp_sleep_ns(1000000);
+                mono_sleep_ns(1000000);
             }
             if (st == TIPC_OK)
-                reply("ok");
+                hio_reply("ok");
             else
-                reply("err %s %s", tipc_status_name(st), last_error());
+                hio_reply("err %s %s", tipc_status_name(st), hio_last_error());
         } else if (!strcmp(cmd, "read")) {
-            int64_t t0 = mp_mono_ns();
+            int64_t t0 = mono_ns();
             int res = V_OK;
             long long shorts = 0;
             for (long long i = 0; i < a && res == V_OK; i++) {
@@ -498,26 +417,27 @@ static int consumer_main(void)
                     res = V_EXPECT;
                 }
             }
-            int64_t dt = mp_mono_ns() - t0;
+            int64_t dt = mono_ns() - t0;
             if (res == V_STATUS)
-                reply("err %s mode %d: %s", tipc_status_name(rd.status), (mode + NMODES - 1) % NMODES,
-                      rd.detail);
+                hio_reply("err %s mode %d: %s", tipc_status_name(rd.status),
+                          (mode + NMODES - 1) % NMODES, rd.detail);
             else if (res != V_OK)
-                reply("err %s mode %d: %s", v_names[res], (mode + NMODES - 1) % NMODES, rd.detail);
+                hio_reply("err %s mode %d: %s", v_names[res], (mode + NMODES - 1) % NMODES,
+                          rd.detail);
             else
-                reply("ok %lld %" PRIu64 " %" PRIu64 " %lld", (long long)dt, rd.newest, rd.salt,
-                      shorts);
+                hio_reply("ok %lld %" PRIu64 " %" PRIu64 " %lld", (long long)dt, rd.newest, rd.salt,
+                          shorts);
         } else if (!strcmp(cmd, "hold")) {
             sscanf(line, "%31s %lld %31s", cmd, &a, word);
             int oldest = !strcmp(word, "oldest");
             if (nheld == MAX_HELD || a < 1 || a > 64) {
-                reply("err usage hold");
+                hio_reply("err usage hold");
                 continue;
             }
             tipc_view *v = NULL;
             st = tipc_consumer_acquire(c, (uint32_t)a, oldest ? TIPC_READ_OLDEST_FIRST : 0, &v);
             if (st != TIPC_OK) {
-                reply("err %s %s", tipc_status_name(st), last_error());
+                hio_reply("err %s %s", tipc_status_name(st), hio_last_error());
                 continue;
             }
             struct held *h = &held[nheld];
@@ -535,7 +455,7 @@ static int consumer_main(void)
             res = verify_read(&hr, h->count, oldest, 1, g_ptrs, g_info);
             if (res != V_OK) {
                 tipc_view_release(v);
-                reply("err %s hold: %s", v_names[res], hr.detail);
+                hio_reply("err %s hold: %s", v_names[res], hr.detail);
                 continue;
             }
             nheld++;
@@ -544,7 +464,7 @@ static int consumer_main(void)
             for (uint32_t i = 0; i < h->count && o < sizeof out - 24; i++)
                 o += (size_t)snprintf(out + o, sizeof out - o, h->valid[i] ? " %" PRIu64 : " -1",
                                       h->idx[i]);
-            reply("%s", out);
+            hio_reply("%s", out);
         } else if (!strcmp(cmd, "check")) {
             int bad = 0;
             for (int j = 0; j < nheld && !bad; j++) {
@@ -553,30 +473,24 @@ static int consumer_main(void)
                         continue;
                     const unsigned char *f = tipc_view_data(held[j].v, i);
                     uint64_t k;
-                    if (!f || mp_frame_verify(f, g_fb, &k, NULL) != 0 || k != held[j].idx[i]) {
-                        reply("err TORN held view %d frame %u (index %" PRIu64 ") changed", j, i,
-                              held[j].idx[i]);
+                    if (!f || fp_frame_verify(f, g_fb, &k, NULL) != 0 || k != held[j].idx[i]) {
+                        hio_reply("err TORN held view %d frame %u (index %" PRIu64 ") changed", j,
+                                  i, held[j].idx[i]);
                         bad = 1;
                     }
                 }
             }
             if (!bad)
-                reply("ok %d", nheld);
+                hio_reply("ok %d", nheld);
         } else if (!strcmp(cmd, "release")) {
             for (int j = 0; j < nheld; j++)
                 tipc_view_release(held[j].v);
             nheld = 0;
-            reply("ok");
+            hio_reply("ok");
         } else if (!strcmp(cmd, "wait")) {
-            int64_t t0 = mp_mono_ns();
-            st = tipc_consumer_wait(c, a * 1000000LL);
-            int64_t dt = mp_mono_ns() - t0;
-            if (st == TIPC_OK)
-                reply("ok %lld", (long long)dt);
-            else
-                reply("err %s %lld %s", tipc_status_name(st), (long long)dt, last_error());
+            hio_wait(c, a * 1000000LL);
         } else if (!strcmp(cmd, "spin")) {
-            reply("ok");
+            hio_reply("ok");
             for (;;) {
                 int res = do_read(c, mode, &rd);
                 mode = (mode + 1) % NMODES;
@@ -588,7 +502,7 @@ static int consumer_main(void)
         } else if (!strcmp(cmd, "quit")) {
             break;
         } else {
-            reply("err usage unknown command '%s'", cmd);
+            hio_reply("err usage unknown command '%s'", cmd);
         }
     }
     for (int j = 0; j < nheld; j++)
@@ -603,22 +517,22 @@ static int stress_consumer_main(int argc, char **argv)
         return 2;
     uint64_t min_index = strtoull(argv[0], NULL, 10);
     uint64_t min_reads = strtoull(argv[1], NULL, 10);
-    int64_t deadline = mp_mono_ns() + strtoll(argv[2], NULL, 10) * 1000000LL;
+    int64_t deadline = mono_ns() + strtoll(argv[2], NULL, 10) * 1000000LL;
     tipc_consumer *c = NULL;
     tipc_status st = tipc_consumer_create(&c, g_md, NULL);
     if (st == TIPC_OK) {
         do {
             st = tipc_consumer_connect(c);
             if (st != TIPC_OK)
-                mp_sleep_ns(1000000);
-        } while (st != TIPC_OK && mp_mono_ns() < deadline);
+                mono_sleep_ns(1000000);
+        } while (st != TIPC_OK && mono_ns() < deadline);
     }
     if (st != TIPC_OK) {
-        reply("err connect %s %s", tipc_status_name(st), last_error());
+        hio_reply("err connect %s %s", tipc_status_name(st), hio_last_error());
         tipc_consumer_destroy(c);
         return 3;
     }
-    reply("ok ready");
+    hio_reply("ok ready");
     uint64_t reads = 0, per_mode[NMODES] = { 0 }, short_mode[NMODES] = { 0 }, nodata = 0;
     uint64_t shorts = 0, waits = 0;
     uint64_t distinct = 0, counts[9] = { 0 }, max_idx = 0;
@@ -630,7 +544,7 @@ static int stress_consumer_main(int argc, char **argv)
     for (uint64_t it = 0;; it++) {
         if (have_max && max_idx + 1 >= min_index && reads >= min_reads)
             break;
-        if ((it & 255) == 0 && mp_mono_ns() > deadline) {
+        if ((it & 255) == 0 && mono_ns() > deadline) {
             timed_out = 1;
             break;
         }
@@ -642,7 +556,7 @@ static int stress_consumer_main(int argc, char **argv)
                 counts[V_STATUS]++;
                 if (!first_err[0])
                     snprintf(first_err, sizeof first_err, "wait: %s %s", tipc_status_name(st),
-                             last_error());
+                             hio_last_error());
             }
             continue;
         }
@@ -675,17 +589,17 @@ static int stress_consumer_main(int argc, char **argv)
     uint64_t errors = 0;
     for (int i = 1; i < 9; i++)
         errors += counts[i];
-    reply("result reads=%" PRIu64 " get1=%" PRIu64 " getN=%" PRIu64 " gethalf=%" PRIu64
-          " acq1=%" PRIu64 " acqN=%" PRIu64 " acqhalf=%" PRIu64 " waits=%" PRIu64
-          " nodata=%" PRIu64 " short=%" PRIu64 " (getN %" PRIu64 " gethalf %" PRIu64
-          " acqN %" PRIu64 " acqhalf %" PRIu64 ") distinct=%" PRIu64 " maxidx=%" PRIu64
-          " torn=%" PRIu64 " badidx=%" PRIu64 " order=%" PRIu64 " nonmono=%" PRIu64
-          " pad=%" PRIu64 " mixed=%" PRIu64 " status=%" PRIu64 " timeout=%d first_error=[%s]",
-          reads, per_mode[0], per_mode[1], per_mode[2], per_mode[3], per_mode[4], per_mode[5],
-          waits, nodata, shorts, short_mode[1], short_mode[2], short_mode[4], short_mode[5],
-          distinct, max_idx, counts[V_TORN], counts[V_INDEX],
-          counts[V_ORDER], counts[V_MONO], counts[V_PAD], counts[V_MIXED], counts[V_STATUS],
-          timed_out, first_err);
+    hio_reply("result reads=%" PRIu64 " get1=%" PRIu64 " getN=%" PRIu64 " gethalf=%" PRIu64
+              " acq1=%" PRIu64 " acqN=%" PRIu64 " acqhalf=%" PRIu64 " waits=%" PRIu64
+              " nodata=%" PRIu64 " short=%" PRIu64 " (getN %" PRIu64 " gethalf %" PRIu64
+              " acqN %" PRIu64 " acqhalf %" PRIu64 ") distinct=%" PRIu64 " maxidx=%" PRIu64
+              " torn=%" PRIu64 " badidx=%" PRIu64 " order=%" PRIu64 " nonmono=%" PRIu64
+              " pad=%" PRIu64 " mixed=%" PRIu64 " status=%" PRIu64 " timeout=%d first_error=[%s]",
+              reads, per_mode[0], per_mode[1], per_mode[2], per_mode[3], per_mode[4], per_mode[5],
+              waits, nodata, shorts, short_mode[1], short_mode[2], short_mode[4], short_mode[5],
+              distinct, max_idx, counts[V_TORN], counts[V_INDEX],
+              counts[V_ORDER], counts[V_MONO], counts[V_PAD], counts[V_MIXED], counts[V_STATUS],
+              timed_out, first_err);
     tipc_consumer_destroy(c);
     if (errors)
         return 1;
@@ -698,7 +612,7 @@ static int try_create_main(void)
 {
     tipc_producer *p = NULL;
     tipc_status st = tipc_producer_create(&p, g_md, NULL);
-    reply("result %s %s", tipc_status_name(st), st == TIPC_OK ? "-" : last_error());
+    hio_reply("result %s %s", tipc_status_name(st), st == TIPC_OK ? "-" : hio_last_error());
     tipc_producer_destroy(p);
     return 0;
 }
@@ -709,7 +623,7 @@ static int touch_consumer_main(void)
     tipc_status st = tipc_consumer_create(&c, g_md, NULL);
     if (st == TIPC_OK)
         st = tipc_consumer_connect(c);
-    reply("result %s %s", tipc_status_name(st), st == TIPC_OK ? "-" : last_error());
+    hio_reply("result %s %s", tipc_status_name(st), st == TIPC_OK ? "-" : hio_last_error());
     tipc_consumer_destroy(c);
     return 0;
 }
@@ -731,7 +645,7 @@ int main(int argc, char **argv)
     }
     tipc_status st = mp_metadata(&g_md, g_pool, g_hist, g_fb);
     if (st != TIPC_OK) {
-        reply("err metadata %s %s", tipc_status_name(st), last_error());
+        hio_reply("err metadata %s %s", tipc_status_name(st), hio_last_error());
         return 3;
     }
     g_dst = malloc(g_hist * g_fb);
