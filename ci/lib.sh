@@ -14,7 +14,7 @@ TIPC_PACKAGES=(
     build-essential cmake pkg-config check
     cyclonedds-dev cyclonedds-tools swig
     liblua5.4-dev lua5.4 lua-busted
-    python3-dev python3-numpy python3-pytest python3-torch
+    python3-dev python3-numpy python3-pytest python3-torch python3-pip python3-setuptools
 )
 
 tipc_log() { printf '\n==> %s\n' "$*"; }

@@ -18,10 +18,11 @@ it runs unchanged::
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
-from typing import Any, Callable, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
 
 from . import _backends as _b
 from . import core as _tipc
@@ -295,6 +296,12 @@ class TensorProducer:
             int(publish_progress),
         )
         self.pool_metadata.creator_pid = os.getpid()
+        # put()'s fast path: a numpy array of exactly the pool's dtype and shape.
+        self._np_dtype = (
+            _b.numpy_dtype(pool_metadata.dtype_str)
+            if pool_metadata.backend_type == "numpy" and pool_metadata.dtype_str != "bfloat16"
+            else None
+        )
 
     @classmethod
     def from_sample(
@@ -317,6 +324,13 @@ class TensorProducer:
         """Copy ``data`` (right shape, dtype and backend; any strides) into the
         next frame and publish it. Returns the frame index."""
         md = self.pool_metadata
+        if (
+            type(data) is np.ndarray
+            and data.dtype == self._np_dtype
+            and data.shape == md.shape
+            and data.flags.c_contiguous
+        ):
+            return self._handle().put(data)
         if md.backend_type == "torch_cuda":
             address, nbytes, _keep = _b.cuda_source(data, md.name, md.device, md.shape, md.dtype_str)
             return self._handle().put_ptr(address, nbytes)
@@ -361,6 +375,47 @@ class TensorProducer:
 
 
 # ----------------------------------------------------------------- consumer
+
+
+class _View:
+    """The context manager of TensorConsumer.view() (a class: it costs less
+    per call than a generator-based one)."""
+
+    __slots__ = ("_consumer", "_count", "_as_numpy", "_latest_first", "_frames")
+
+    def __init__(self, consumer, count, as_numpy, latest_first):
+        self._consumer, self._count = consumer, count
+        self._as_numpy, self._latest_first = as_numpy, latest_first
+        self._frames = None
+
+    def __enter__(self):
+        c = self._consumer
+        md = c.pool_metadata
+        flags = 0 if self._latest_first else _tipc.READ_OLDEST_FIRST
+        try:
+            frames = self._frames = c._handle().acquire(self._count, flags)
+        except (NotConnectedError, NoDataError, ClosedError):
+            return None
+        newest = frames[0] if self._latest_first else frames[-1]
+        c.last_index, c.last_timestamp_ns = newest.index, newest.timestamp_ns
+        backend, as_numpy, dtype, shape = md.backend_type, self._as_numpy, md.dtype_str, md.shape
+        return [
+            None if f is None else _b.frame_array(f, backend, as_numpy, dtype, shape)
+            for f in frames
+        ]
+
+    def __exit__(self, *exc: Any) -> None:
+        frames, self._frames = self._frames, None
+        for f in frames or ():
+            if f is not None:
+                f.release()  # gives back every frame of the view
+                break
+
+    def __repr__(self) -> str:
+        md = self._consumer.pool_metadata
+        state = "held" if self._frames is not None else "not held"
+        return f"<tensor_ipc view pool={md.name!r} history_len={self._count} {state}>"
+
 
 
 class TensorConsumer:
@@ -469,36 +524,23 @@ class TensorConsumer:
             return None
         return _b.to_backend(out, md.backend_type, as_numpy, md.dtype_str)
 
-    @contextlib.contextmanager
     def view(
         self, history_len: int = 1, as_numpy: bool = False, latest_first: bool = True
-    ) -> Iterator[Optional[List[Any]]]:
-        """Zero-copy arrays of the latest ``history_len`` frames (a list,
-        latest first; None for frames not written yet), held until the block
-        ends. Yields None while not connected. The arrays stay readable after
-        the block, but the producer may then overwrite them."""
+    ) -> "_View":
+        """``with consumer.view(history_len=N) as frames:`` zero-copy arrays of
+        the latest N frames (a list, latest first; None for frames not written
+        yet), held until the block ends; ``frames`` is None while not
+        connected. The arrays stay readable after the block, but the producer
+        may then overwrite them. GPU pools give CUDA tensors (``as_numpy``
+        cannot apply without a copy: use ``get(as_numpy=True)``)."""
         md = self.pool_metadata
         _check_history(md, history_len)
-        flags = 0 if latest_first else _tipc.READ_OLDEST_FIRST
-        try:
-            frames = self._handle().acquire(history_len, flags)
-        except (NotConnectedError, NoDataError, ClosedError):
-            yield None
-            return
-        try:
-            newest = frames[0] if latest_first else frames[-1]
-            self.last_index, self.last_timestamp_ns = newest.index, newest.timestamp_ns
-            yield [
-                None
-                if f is None
-                else _b.frame_array(f, md.backend_type, as_numpy, md.dtype_str, md.shape)
-                for f in frames
-            ]
-        finally:
-            for f in frames:
-                if f is not None:
-                    f.release()
-                    break
+        if as_numpy and md.backend_type == "torch_cuda":
+            raise InvalidArgumentError(
+                f"pool '{md.name}': GPU frames cannot be numpy arrays without a copy; "
+                "use get(as_numpy=True)"
+            )
+        return _View(self, history_len, as_numpy, latest_first)
 
     def acquire(self, history_len: int = 1, latest_first: bool = True) -> Optional[list]:
         """The raw Frame objects (buffer protocol, DLPack) of the latest frames,

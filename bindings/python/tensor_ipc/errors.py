@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 import builtins
+from typing import Dict
 
 
 class TensorIPCError(Exception):
@@ -112,7 +113,7 @@ class LimitError(TensorIPCError):
     status = -15
 
 
-_BY_STATUS = {
+_BY_STATUS: Dict[int, type] = {
     cls.status: cls
     for cls in (
         InvalidArgumentError,
