@@ -7,15 +7,18 @@
 #   bash ci/gpu-test.sh [--prepare] [--bench]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-deps=${TIPC_GPU_DEPS:-$root/shared/gpu-deps}
-[[ -d $deps ]] || deps=$root/.gpu-deps
-packages=(cyclonedds-dev cyclonedds-tools libddsc0debian libcycloneddsidl0debian
-          libiceoryx-binding-c2 libiceoryx-posh2 libiceoryx-hoofs2 libiceoryx-platform2
-          libacl1 swig swig4.0 check libsubunit0 pkg-config)
+# The carried prefix: $TIPC_GPU_DEPS, else .gpu-deps/ in the tree (git-ignored:
+# pass it to the GPU machine explicitly).
+deps=${TIPC_GPU_DEPS:-$root/.gpu-deps}
+packages=(cyclonedds-dev cyclonedds-tools libddsc0debian libcycloneddsidl0
+          libiceoryx-binding-c-dev libiceoryx-binding-c2 libiceoryx-hoofs-dev libiceoryx-hoofs2
+          libiceoryx-platform2 libiceoryx-posh-config2 libiceoryx-posh-dev libiceoryx-posh2
+          libiceoryx-posh-gateway2 libiceoryx-posh-roudi2 swig swig4.0 check libsubunit-dev
+          libsubunit0 pkg-config)
 
 if [[ ${1:-} == --prepare ]]; then
     mkdir -p "$deps/debs" && cd "$deps/debs"
-    apt-get download "${packages[@]}" || true
+    apt-get download "${packages[@]}"
     for d in *.deb; do dpkg -x "$d" "$deps/root"; done
     echo "gpu-test: dependencies unpacked in $deps/root; carry this folder to the GPU machine"
     exit 0
