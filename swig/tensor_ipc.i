@@ -194,6 +194,7 @@ typedef struct {} Consumer;
 
 %constant unsigned int READ_OLDEST_FIRST = TIPC_READ_OLDEST_FIRST;
 %constant unsigned int READ_PAD_FILL = TIPC_READ_PAD_FILL;
+%constant unsigned int READ_NO_MARK = TIPC_READ_NO_MARK;
 %constant int E_INVALID = TIPC_E_INVALID;
 %constant int E_NOMEM = TIPC_E_NOMEM;
 %constant int E_NOT_CONNECTED = TIPC_E_NOT_CONNECTED;

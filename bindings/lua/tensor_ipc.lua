@@ -119,11 +119,11 @@ function M.consumer(opts)
 end
 
 --- Wait for a frame newer than the last one returned.
--- Returns true, or nil plus a message on timeout / no producer.
+-- Returns true, or nil plus a message on timeout / no producer; a mismatching
+-- pool or another error raises.
 function Consumer:wait(timeout)
-  local ok, err = pcall(self._h.wait, self._h, seconds_to_ns(timeout))
-  if ok then return true end
-  return nil, err
+  if self._closed then return nil, "pool '" .. self.name .. "': the consumer is closed" end
+  return core.wait(self._h, seconds_to_ns(timeout))
 end
 
 local function read(self, fn, opts)
@@ -152,22 +152,24 @@ function Consumer:acquire(opts)
   return v, err
 end
 
---- True while connected to a live producer (tries to connect).
+--- True while connected to a live producer (tries to connect); false plus a
+-- message while there is none. A mismatching pool raises.
 function Consumer:connected()
-  local ok = pcall(self._h.connect, self._h)
-  return ok
+  if self._closed then return false, "pool '" .. self.name .. "': the consumer is closed" end
+  local ok, err = core.connect(self._h)
+  return ok == true, err
 end
 
 --- Index of the newest published frame, or nil plus a message.
 function Consumer:latest_index()
-  local ok, v = pcall(self._h.latest_index, self._h)
-  if ok then return v end
-  return nil, v
+  if self._closed then return nil, "pool '" .. self.name .. "': the consumer is closed" end
+  return core.latest_index(self._h)
 end
 
 --- Disconnect now. Idempotent. Views already taken stay valid.
 function Consumer:close()
   core.close(self._h)
+  self._closed = true
 end
 Consumer.__close = Consumer.close
 

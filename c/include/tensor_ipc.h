@@ -464,6 +464,7 @@ TIPC_API int tipc_consumer_is_connected(const tipc_consumer *c);
 /** Read flags (bitwise or). */
 #define TIPC_READ_OLDEST_FIRST 0x1u /**< order frames oldest first (default latest first) */
 #define TIPC_READ_PAD_FILL 0x2u     /**< pad missing history with the oldest frame, not zeros */
+#define TIPC_READ_NO_MARK 0x4u      /**< do not count the frames as returned (tipc_consumer_wait) */
 
 /**
  * Copy the latest @p count frames into @p dst, stacked on a leading axis
@@ -499,7 +500,8 @@ typedef struct tipc_view tipc_view;
  * overwrite a held frame (put waits, then times out), so release views quickly.
  * @param out   receives the view (owned: tipc_view_release).
  * @param count 1..history_len; missing history appears as NULL data (padding).
- * @param flags TIPC_READ_OLDEST_FIRST orders the frames; PAD_FILL is ignored.
+ * @param flags TIPC_READ_OLDEST_FIRST orders the frames; TIPC_READ_NO_MARK as for get;
+ *              PAD_FILL is ignored.
  * @retval as tipc_consumer_get.
  */
 TIPC_API tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count,

@@ -295,7 +295,8 @@ static tipc_status read_copy(struct tipc_consumer *c, struct tipc_pool *pool, un
         if (infos)
             infos[pos] = (tipc_frame_info){0, 0, 0, 0};
     }
-    note_seen(c, w);
+    if (!(flags & TIPC_READ_NO_MARK))
+        note_seen(c, w);
     return TIPC_OK;
 }
 
@@ -394,7 +395,8 @@ tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count, unsigned int
         free(v);
         return st;
     }
-    note_seen(c, w);
+    if (!(flags & TIPC_READ_NO_MARK))
+        note_seen(c, w);
     atomic_init(&v->held, 1);
     *out = v;
     return TIPC_OK;

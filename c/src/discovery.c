@@ -88,9 +88,11 @@ tipc_status tipc_context_create(tipc_context **out, const tipc_context_options *
         o = *opts;
     }
     int32_t domain = o.domain_id < 0 ? env_domain() : o.domain_id;
+    if (o.domain_id < 0 && domain < 0)
+        return tipc__fail(TIPC_E_INVALID, "TIPC_DOMAIN_ID='%s' is not a DDS domain id in 0..232",
+                          getenv("TIPC_DOMAIN_ID"));
     if (domain < 0 || domain > 232)
-        return tipc__fail(TIPC_E_INVALID,
-                          "DDS domain id %d (or $TIPC_DOMAIN_ID) is not in 0..232", domain);
+        return tipc__fail(TIPC_E_INVALID, "DDS domain id %d is not in 0..232", domain);
     struct tipc_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return tipc__fail(TIPC_E_NOMEM, "out of memory creating a context");

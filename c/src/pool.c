@@ -142,9 +142,15 @@ static void sweep_temporaries(const struct tipc_metadata *md)
             continue;
         char *end;
         long pid = strtol(e->d_name + plen, &end, 10);
-        if (pid <= 0 || strcmp(end, ".tmp") != 0)
+        if (pid <= 0 || *end != '.')
             continue;
-        if (tipc__proc_start_time((pid_t)pid) != 0 && pid != getpid())
+        const char *n = end + 1;
+        strtoul(n, &end, 10);
+        if (end == n || strcmp(end, ".tmp") != 0)
+            continue;
+        /* Only files of dead creators: a live one (this process's other
+         * threads included) may be publishing right now. */
+        if (tipc__proc_start_time((pid_t)pid) != 0)
             continue;
         char path[PATH_MAX];
         snprintf(path, sizeof path, SHM_DIR "/%s", e->d_name);
@@ -242,7 +248,9 @@ tipc_status tipc__pool_create(struct tipc_pool **out, struct tipc_metadata *md,
     }
     char path[TIPC_SHM_NAME_MAX + 16], tmp[TIPC_SHM_NAME_MAX + 48];
     shm_path(path, sizeof path, md->shm_name);
-    snprintf(tmp, sizeof tmp, "%s~%d.tmp", path, (int)getpid());
+    static _Atomic unsigned tmp_counter; /* threads of one process never share a name */
+    snprintf(tmp, sizeof tmp, "%s~%d.%u.tmp", path, (int)getpid(),
+             atomic_fetch_add(&tmp_counter, 1));
     sweep_temporaries(md);
 
     struct statvfs vfs;
@@ -402,6 +410,10 @@ tipc_status tipc__pool_begin_write(struct tipc_pool *pool, uint64_t index, int64
                 continue;
             }
             if (now >= deadline) {
+                /* However short the timeout, dead holders are reclaimed first. */
+                tipc__pool_reap_readers(pool, mask);
+                if (atomic_load(&slot->readers) == 0)
+                    break;
                 atomic_store(&slot->seq, old_seq); /* nothing was written: keep it */
                 int holder = __builtin_ctzll(mask);
                 return tipc__fail(TIPC_E_TIMEOUT,
@@ -481,6 +493,25 @@ static int header_producer_alive(const struct tipc_seg_header *h)
 int tipc__pool_producer_alive(const struct tipc_pool *pool)
 {
     return header_producer_alive(pool->hdr);
+}
+
+/* A segment of another user is readable when its producer asked for wider
+ * access: read-write for others, or for a group this process is in. (Root
+ * bypasses file modes, so the check is explicit.) */
+static int shared_with_us(const struct stat *st)
+{
+    if ((st->st_mode & (S_IROTH | S_IWOTH)) == (S_IROTH | S_IWOTH))
+        return 1;
+    if ((st->st_mode & (S_IRGRP | S_IWGRP)) != (S_IRGRP | S_IWGRP))
+        return 0;
+    if (st->st_gid == getegid())
+        return 1;
+    gid_t groups[256];
+    int n = getgroups(256, groups);
+    for (int i = 0; i < n; i++)
+        if (groups[i] == st->st_gid)
+            return 1;
+    return 0;
 }
 
 static tipc_status validate_header(const struct tipc_metadata *md, const struct stat *st,
@@ -599,11 +630,13 @@ tipc_status tipc__pool_open(struct tipc_pool **out, const struct tipc_metadata *
         close(fd);
         return tipc__fail_errno(TIPC_E_SYSTEM, e, "pool '%s': cannot stat %s", md->name, path);
     }
-    if (st.st_uid != geteuid()) {
+    if (st.st_uid != geteuid() && !shared_with_us(&st)) {
         close(fd);
         return tipc__fail(TIPC_E_PERMISSION,
-                          "pool '%s': segment %s belongs to uid %u, not to this user (uid %u)",
-                          md->name, path, (unsigned)st.st_uid, (unsigned)geteuid());
+                          "pool '%s': segment %s belongs to uid %u, not to this user (uid %u), "
+                          "and its mode %03o does not share it",
+                          md->name, path, (unsigned)st.st_uid, (unsigned)geteuid(),
+                          (unsigned)(st.st_mode & 0777));
     }
     if ((size_t)st.st_size < sizeof(struct tipc_seg_header)) {
         close(fd);

@@ -44,3 +44,6 @@ static int tipc_lua_close(lua_State *L)
 %native(put) int tipc_lua_put(lua_State *L);
 %native(close) int tipc_lua_close(lua_State *L);
 %native(sleep) int tipc_lua_sleep(lua_State *L);
+%native(wait) int tipc_lua_wait(lua_State *L);
+%native(latest_index) int tipc_lua_latest_index(lua_State *L);
+%native(connect) int tipc_lua_connect(lua_State *L);

@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -673,6 +675,9 @@ START_TEST(test_segment_of_another_user)
     ck_assert_ptr_nonnull(strstr(tipc_last_error(), "belongs to uid 65534"));
     tipc_producer *p2 = NULL;
     ck_assert_int_eq(tipc_producer_create(&p2, md, NULL), TIPC_E_PERMISSION);
+    /* Shared on purpose (the producer's mode option): then it may be read. */
+    ck_assert_int_eq(chmod(path, 0666), 0);
+    ck_assert_int_eq(tipc_consumer_connect(c), TIPC_OK);
     tipc_consumer_destroy(c);
     tipc_producer_destroy(p);
     ck_assert(!shm_exists(md));
@@ -880,6 +885,122 @@ START_TEST(test_cuda_unavailable_is_clear)
 }
 END_TEST
 
+/* ------------------------------------------------- review regressions */
+
+/* A holder that died is reclaimed even when the put timeout is shorter than
+ * the writer's liveness-check period. */
+START_TEST(test_short_timeout_still_reclaims_dead_holder)
+{
+    tipc_metadata *md = make_md(unique("shorttmo"), 2, 2, 3);
+    tipc_producer_options o = TIPC_PRODUCER_OPTIONS_INIT;
+    o.put_timeout_ns = 2 * 1000000LL;
+    tipc_producer *p = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, &o), TIPC_OK);
+    put_frames(p, 0, 2);
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    ck_assert_int_gt(child, 0);
+    int wst;
+    ck_assert_int_eq(waitpid(child, &wst, 0), child); /* now certainly dead */
+    /* Forge a reader entry of the dead child holding slot 0 (frame 0). */
+    char path[128];
+    snprintf(path, sizeof path, "/dev/shm%s", tipc_metadata_shm_name(md));
+    int fd = open(path, O_RDWR);
+    struct stat st;
+    fstat(fd, &st);
+    void *base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    struct tipc_seg_header *h = base;
+    struct tipc_seg_reader *r = (void *)((char *)base + h->readers_offset);
+    struct tipc_seg_slot *slots = (void *)((char *)base + h->slots_offset);
+    atomic_store(&r[5].owner, (UINT64_C(1) << 32) | (uint32_t)child);
+    atomic_store(&r[5].start_time, 12345);
+    atomic_fetch_or(&slots[0].readers, UINT64_C(1) << 5);
+    int32_t f[6];
+    fill(f, 2);
+    ck_assert_int_eq(tipc_producer_put(p, f, sizeof f, NULL), TIPC_OK); /* slot 0 */
+    ck_assert_uint_eq(atomic_load(&slots[0].readers), 0);
+    ck_assert_uint_eq((uint32_t)atomic_load(&r[5].owner), 0);
+    munmap(base, (size_t)st.st_size);
+    tipc_producer_destroy(p);
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+struct race {
+    const tipc_metadata *md;
+    int ok, exists, other;
+};
+
+static void *create_destroy(void *arg)
+{
+    struct race *r = arg;
+    for (int i = 0; i < 20; i++) {
+        tipc_producer *p = NULL;
+        tipc_status st = tipc_producer_create(&p, r->md, NULL);
+        if (st == TIPC_OK)
+            r->ok++;
+        else if (st == TIPC_E_EXISTS)
+            r->exists++;
+        else
+            r->other++;
+        tipc_producer_destroy(p);
+    }
+    return NULL;
+}
+
+/* Two threads of one process creating the same pool: one wins each time, the
+ * other is told the name is taken; nothing else, nothing left behind. */
+START_TEST(test_threads_race_to_create)
+{
+    tipc_metadata *md = make_md(unique("race"), 2, 2, 3);
+    struct race a = {md, 0, 0, 0}, b = {md, 0, 0, 0};
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, create_destroy, &a);
+    pthread_create(&tb, NULL, create_destroy, &b);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    ck_assert_int_eq(a.other + b.other, 0);
+    ck_assert_int_eq(a.ok + a.exists + b.ok + b.exists, 40);
+    ck_assert_int_gt(a.ok + b.ok, 0);
+    ck_assert(!shm_exists(md));
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%s~", tipc_metadata_shm_name(md) + 1);
+    DIR *d = opendir("/dev/shm");
+    struct dirent *e;
+    while ((e = readdir(d)))
+        ck_assert_msg(strncmp(e->d_name, prefix, strlen(prefix)) != 0, "left: %s", e->d_name);
+    closedir(d);
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+START_TEST(test_no_mark_reads_and_domain_env)
+{
+    tipc_metadata *md = make_md(unique("nomark"), 2, 2, 3);
+    tipc_producer *p = NULL;
+    tipc_consumer *c = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_create(&c, md, NULL), TIPC_OK);
+    put_frames(p, 0, 1);
+    int32_t f[6];
+    ck_assert_int_eq(tipc_consumer_get(c, f, sizeof f, 1, TIPC_READ_NO_MARK, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_wait(c, 0), TIPC_OK); /* still new for the application */
+    ck_assert_int_eq(tipc_consumer_get(c, f, sizeof f, 1, 0, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_wait(c, 0), TIPC_E_TIMEOUT);
+    tipc_consumer_destroy(c);
+    tipc_producer_destroy(p);
+    tipc_metadata_destroy(md);
+
+    setenv("TIPC_DOMAIN_ID", "300", 1);
+    tipc_context *ctx = NULL;
+    ck_assert_int_eq(tipc_context_create(&ctx, NULL), TIPC_E_INVALID);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "TIPC_DOMAIN_ID='300'"));
+    unsetenv("TIPC_DOMAIN_ID");
+}
+END_TEST
+
 static Suite *unit_suite(void)
 {
     Suite *s = suite_create("unit");
@@ -910,6 +1031,9 @@ static Suite *unit_suite(void)
     CASE("discover_pools", test_discover_pools);
     CASE("cuda_payload_validation", test_cuda_payload_validation);
     CASE("cuda_unavailable_is_clear", test_cuda_unavailable_is_clear);
+    CASE("short_timeout_reclaims_dead_holder", test_short_timeout_still_reclaims_dead_holder);
+    CASE("threads_race_to_create", test_threads_race_to_create);
+    CASE("no_mark_reads_and_domain_env", test_no_mark_reads_and_domain_env);
 #undef CASE
     return s;
 }

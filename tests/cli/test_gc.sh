@@ -22,7 +22,7 @@ not_running "$VICTIM" || fail "victim still running"
 sh -c 'exit 0' &
 DEAD=$!
 wait "$DEAD"
-TMP="/dev/shm/tipc.$TAG.half~$DEAD.tmp"
+TMP="/dev/shm/tipc.$TAG.half~$DEAD.0.tmp"
 kill -0 "$DEAD" 2>/dev/null && fail "pid $DEAD reused already"
 : >"$TMP"
 JUNK="/dev/shm/tipc.$TAG.junk"

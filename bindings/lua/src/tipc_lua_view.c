@@ -541,6 +541,44 @@ int tipc_lua_put(lua_State *L)
     return 1;
 }
 
+/* wait(consumer, timeout_ns) -> true, or nil + message on timeout / no producer. */
+int tipc_lua_wait(lua_State *L)
+{
+    tipc_consumer *c = tipc_lua_check_consumer(L, 1);
+    tipc_status st = tipc_consumer_wait(c, (int64_t)luaL_optinteger(L, 2, -1));
+    if (st == TIPC_OK) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    if (st == TIPC_E_TIMEOUT) {
+        lua_pushnil(L);
+        lua_pushstring(L, tipc_last_error());
+        return 2;
+    }
+    return fail_status(L, st);
+}
+
+/* latest_index(consumer) -> integer, or nil + message while nothing to read. */
+int tipc_lua_latest_index(lua_State *L)
+{
+    uint64_t index = 0;
+    tipc_status st = tipc_consumer_latest_index(tipc_lua_check_consumer(L, 1), &index);
+    if (st)
+        return fail_status(L, st);
+    lua_pushinteger(L, (lua_Integer)index);
+    return 1;
+}
+
+/* connect(consumer) -> true, or nil + message while there is no producer. */
+int tipc_lua_connect(lua_State *L)
+{
+    tipc_status st = tipc_consumer_connect(tipc_lua_check_consumer(L, 1));
+    if (st)
+        return fail_status(L, st);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* sleep(seconds): simulators pace their loops; Lua has no sleep of its own. */
 int tipc_lua_sleep(lua_State *L)
 {

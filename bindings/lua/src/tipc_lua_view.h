@@ -17,6 +17,9 @@ int tipc_lua_get(lua_State *L);       /* get(consumer, count, oldest_first, pad_
 int tipc_lua_loan(lua_State *L);      /* loan(producer) -> writable view */
 int tipc_lua_put(lua_State *L);       /* put(producer, table_or_view) -> index */
 int tipc_lua_sleep(lua_State *L);     /* sleep(seconds) */
+int tipc_lua_wait(lua_State *L);      /* wait(consumer, timeout_ns) */
+int tipc_lua_latest_index(lua_State *L);
+int tipc_lua_connect(lua_State *L);
 
 /* Converters from the SWIG userdata to C handles; defined in the wrapper. */
 tipc_consumer *tipc_lua_check_consumer(lua_State *L, int idx);

@@ -472,7 +472,9 @@ class TensorConsumer:
             return
 
         def on_index(_index: int) -> None:
-            data = self.get()
+            # NO_MARK: the callback's reads leave get(block=True)/wait() of
+            # the application's own thread unaffected.
+            data = self._read(1, False, True, "zero", _tipc.READ_NO_MARK)
             if data is not None:
                 fn(data)
 
@@ -493,35 +495,44 @@ class TensorConsumer:
         False). Frames not written yet are zeros (``pad="fill"``: the oldest
         frame). Returns None while not connected (or, with ``block=True``, when
         no newer frame arrived within ``timeout`` seconds)."""
-        md = self.pool_metadata
-        c = self._handle()
         if block:
             try:
-                c.wait(_timeout_ns(timeout))
+                self._handle().wait(_timeout_ns(timeout))
             except (TimeoutError, NotConnectedError, ClosedError):
                 return None
-        flags = (0 if latest_first else _tipc.READ_OLDEST_FIRST) | (
-            _tipc.READ_PAD_FILL if pad == "fill" else 0
-        )
+        return self._read(history_len, as_numpy, latest_first, pad, 0)
+
+    def _read(self, history_len, as_numpy, latest_first, pad, extra_flags):
+        md = self.pool_metadata
+        c = self._handle()
         if pad not in ("zero", "fill"):
             raise InvalidArgumentError(f"pool '{md.name}': pad must be 'zero' or 'fill'")
+        flags = (
+            (0 if latest_first else _tipc.READ_OLDEST_FIRST)
+            | (_tipc.READ_PAD_FILL if pad == "fill" else 0)
+            | extra_flags
+        )
         _check_history(md, history_len)
         shape = md.shape if history_len == 1 else (history_len,) + md.shape
         if md.backend_type == "torch_cuda":
             torch = _b.torch_module()
             out = torch.empty(shape, dtype=_b.torch_dtype(md.dtype_str), device=md.device)
             try:
-                self.last_index, self.last_timestamp_ns = c.get_into_ptr(
+                newest = c.get_into_ptr(
                     out.data_ptr(), out.numel() * out.element_size(), history_len, flags
                 )
             except (NotConnectedError, NoDataError, ClosedError):
                 return None
+            if not extra_flags & _tipc.READ_NO_MARK:
+                self.last_index, self.last_timestamp_ns = newest
             return out.cpu().numpy() if as_numpy else out
         out = _b.empty(shape, md.dtype_str)
         try:
-            self.last_index, self.last_timestamp_ns = c.get_into(out, history_len, flags)
+            newest = c.get_into(out, history_len, flags)
         except (NotConnectedError, NoDataError, ClosedError):
             return None
+        if not extra_flags & _tipc.READ_NO_MARK:
+            self.last_index, self.last_timestamp_ns = newest
         return _b.to_backend(out, md.backend_type, as_numpy, md.dtype_str)
 
     def view(

@@ -26,7 +26,7 @@ static const char gc_help[] =
     "  - pool segments ('" SEG_PREFIX "<name>') whose recorded producer process no\n"
     "    longer exists, is a zombie, or is another process that reuses its pid\n"
     "    (its start time differs);\n"
-    "  - temporary files ('" SEG_PREFIX "<name>~<pid>.tmp') of a pool being created by a\n"
+    "  - temporary files ('" SEG_PREFIX "<name>~<pid>.<n>.tmp') of a pool being created by a\n"
     "    process that no longer exists (or is a zombie).\n"
     "Live pools and files that are not tensor-ipc segments are left alone.\n"
     "Each removed file is printed.\n"
@@ -100,7 +100,7 @@ static int unlink_same(const char *path, const struct stat *seen)
     return 0;
 }
 
-/* "tipc.<name>~<pid>.tmp": 1 and *pid if @p name is a temporary file. */
+/* "tipc.<name>~<pid>.<n>.tmp": 1 and *pid if @p name is a temporary file. */
 static int parse_temporary(const char *name, long *pid)
 {
     const char *t = strrchr(name, '~');
@@ -110,7 +110,11 @@ static int parse_temporary(const char *name, long *pid)
     char *end;
     errno = 0;
     long v = strtol(t + 1, &end, 10);
-    if (errno || end == t + 1 || strcmp(end, ".tmp") != 0 || v <= 0 || t[1] == '+' || t[1] == '-')
+    if (errno || end == t + 1 || *end != '.' || v <= 0 || t[1] == '+' || t[1] == '-')
+        return 0;
+    const char *n = end + 1;
+    strtoul(n, &end, 10);
+    if (end == n || *n == '+' || *n == '-' || strcmp(end, ".tmp") != 0)
         return 0;
     *pid = v;
     return 1;
