@@ -83,6 +83,29 @@ def _timeout_ns(timeout: Optional[float]) -> int:
     return -1 if timeout is None else max(0, int(timeout * 1e9))
 
 
+class _Closable:
+    """close() as cleanup(), the context-manager protocol, and cleanup at
+    garbage collection, for producers and consumers."""
+
+    def cleanup(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.cleanup()
+
+    def __del__(self) -> None:
+        try:
+            self.cleanup()
+        except Exception:
+            pass
+
+
 # ----------------------------------------------------------------- metadata
 
 
@@ -267,7 +290,7 @@ class _Loan:
         return f"<tensor_ipc loan pool={md.name!r} {md.dtype_str}{list(md.shape)} {state}>"
 
 
-class TensorProducer:
+class TensorProducer(_Closable):
     """The single writer of a pool.
 
     ``put(data)`` copies a frame in and returns its index; ``loan()`` lets you
@@ -351,19 +374,6 @@ class TensorProducer:
         if p is not None:
             del p
 
-    close = cleanup
-
-    def __enter__(self) -> "TensorProducer":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.cleanup()
-
-    def __del__(self) -> None:
-        try:
-            self.cleanup()
-        except Exception:
-            pass
 
     def __repr__(self) -> str:
         md = self.pool_metadata
@@ -418,7 +428,7 @@ class _View:
 
 
 
-class TensorConsumer:
+class TensorConsumer(_Closable):
     """A reader of a pool, created before or after its producer.
 
     ``get()`` returns a copy of the latest frame (or the last N stacked), or
@@ -597,19 +607,6 @@ class TensorConsumer:
             del c
         self._callback_owner = None
 
-    close = cleanup
-
-    def __enter__(self) -> "TensorConsumer":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.cleanup()
-
-    def __del__(self) -> None:
-        try:
-            self.cleanup()
-        except Exception:
-            pass
 
     def __repr__(self) -> str:
         md = self.pool_metadata

@@ -131,17 +131,10 @@ int cli_cmd_hz(struct cli *g, int argc, char **argv)
     const char *name = argv[optind];
 
     cli_install_signals();
-    tipc_metadata *md;
-    if ((rc = cli_find_pool(g, name, wait_s, &md)))
-        return cli_stop ? CLI_EXIT_OK : rc;
-    tipc_consumer_options o;
-    tipc_consumer_options_init(&o, TIPC_CONSUMER_OPTIONS_VERSION);
-    o.context = g->ctx;
     tipc_consumer *con;
-    tipc_status st = tipc_consumer_create(&con, md, &o);
-    tipc_metadata_destroy(md);
-    if (st)
-        return cli_fail_status(st, "cannot read the pool");
+    if ((rc = cli_follow_pool(g, name, wait_s, &con)) || !con)
+        return rc;
+    tipc_status st;
 
     struct window w = {calloc((size_t)window, sizeof(struct obs)), (size_t)window, 0, 0, 0, window};
     if (!w.ring) {

@@ -62,6 +62,11 @@ void cli_cleanup(struct cli *g);
 int cli_discover(struct cli *g, double wait_s, tipc_metadata ***list, size_t *count);
 int cli_find_pool(struct cli *g, const char *name, double wait_s, tipc_metadata **out);
 
+/* cli_find_pool, then a consumer of that pool in @p g's context: the start
+ * of every command that follows one pool. Returns a CLI_EXIT_* code; Ctrl-C
+ * during the search is a clean exit. */
+int cli_follow_pool(struct cli *g, const char *name, double wait_s, tipc_consumer **out);
+
 /* A shared-memory-only consumer of an announced pool, connected now.
  * Returns the status of tipc_consumer_connect (consumer destroyed on error). */
 tipc_status cli_open_local(const tipc_metadata *md, tipc_consumer **out);

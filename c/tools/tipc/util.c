@@ -440,3 +440,18 @@ void cli_sleep_ns(int64_t ns)
     while (!cli_stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
         ;
 }
+
+int cli_follow_pool(struct cli *g, const char *name, double wait_s, tipc_consumer **out)
+{
+    *out = NULL;
+    tipc_metadata *md;
+    int rc = cli_find_pool(g, name, wait_s, &md);
+    if (rc)
+        return cli_stop ? CLI_EXIT_OK : rc;
+    tipc_consumer_options o;
+    tipc_consumer_options_init(&o, TIPC_CONSUMER_OPTIONS_VERSION);
+    o.context = g->ctx;
+    tipc_status st = tipc_consumer_create(out, md, &o);
+    tipc_metadata_destroy(md);
+    return st ? cli_fail_status(st, "cannot read the pool") : CLI_EXIT_OK;
+}
