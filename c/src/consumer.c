@@ -14,8 +14,9 @@
 #define PRODUCER_CHECK_NS 100000000LL
 /* How long a read keeps retrying while the producer overwrites its frames. */
 #define READ_RETRY_NS 1000000000LL
-/* Poll period while waiting for a producer to appear (no DDS in this path). */
-#define CONNECT_POLL_NS 10000000LL
+/* Poll period of the segment while waiting for a producer to appear; an
+ * announcement over DDS ends the nap sooner (it often lags the segment). */
+#define CONNECT_POLL_NS 2000000LL
 
 struct tipc_consumer {
     struct tipc_metadata md;
