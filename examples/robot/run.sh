@@ -32,13 +32,16 @@ cleanup() {
 trap cleanup INT TERM
 
 # Readers first, so every pool's consumer is waiting when its writer starts;
-# the order does not matter to the library, only to the first seconds of the table.
+# the order does not matter to the library, only to the first seconds of the
+# table. The writers run a little longer than the policy (which spends about a
+# second importing numpy/torch before its clock starts), so its summary sees
+# them to the end.
 /usr/bin/python3 -u "$here/policy.py" --prefix "$prefix" --duration "$duration" \
     --require-all &
 pids+=($!)
-lua5.4 "$here/sim.lua" --prefix "$prefix" --duration "$((duration + 1))" &
+lua5.4 "$here/sim.lua" --prefix "$prefix" --duration "$((duration + 3))" &
 pids+=($!)
-"$build/examples/robot_camera_driver" --prefix "$prefix" --duration "$((duration + 1))" &
+"$build/examples/robot_camera_driver" --prefix "$prefix" --duration "$((duration + 3))" &
 pids+=($!)
 
 status=0
