@@ -57,6 +57,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "tensor_ipc.h"
 
 /* ------------------------------------------------------------------------ */
@@ -98,25 +99,11 @@ typedef struct options {
 static int g_failed; /* a tensor-ipc call failed: exit status 1 */
 static int g_pid;
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static int64_t real_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void sleep_ns(int64_t ns)
-{
-    struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
 }
 
 static long futex_wait(_Atomic uint32_t *addr, uint32_t expected, int64_t timeout_ns)
@@ -146,12 +133,6 @@ static void *alloc_private(size_t bytes, int fill)
     if (p)
         memset(p, fill, rounded);
     return p;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
 }
 
 typedef struct stats {
@@ -1090,29 +1071,6 @@ static void usage(FILE *f)
             "\n"
             "Exit status: 0 whatever the speed; 1 if a tensor-ipc call failed or a\n"
             "segment was left in /dev/shm; 2 on a bad command line.\n");
-}
-
-static void cpu_model(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) == 0) {
-            char *colon = strchr(line, ':');
-            if (colon) {
-                colon++;
-                while (*colon == ' ')
-                    colon++;
-                colon[strcspn(colon, "\n")] = '\0';
-                snprintf(buf, n, "%s", colon);
-            }
-            break;
-        }
-    }
-    fclose(f);
 }
 
 static const char *verdict(int ok)
