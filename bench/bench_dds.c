@@ -1328,24 +1328,8 @@ static long long udp_rcvbuf_errors(void)
 static int check_leftovers(void)
 {
     char tag[32];
-    int found = 0;
     snprintf(tag, sizeof tag, "tipcbdds%d", (int)g_pid);
-    DIR *d = opendir("/dev/shm");
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strstr(e->d_name, tag)) {
-            char path[300];
-            fprintf(stderr, "bench_dds: LEAK: /dev/shm/%s left behind (removed now)\n",
-                    e->d_name);
-            snprintf(path, sizeof path, "/dev/shm/%s", e->d_name);
-            unlink(path);
-            found++;
-        }
-    }
-    closedir(d);
-    return found;
+    return check_leftovers_tagged("bench_dds", tag);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -3,11 +3,13 @@
 #ifndef TIPC_BENCH_UTIL_H
 #define TIPC_BENCH_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline int64_t mono_ns(void)
 {
@@ -51,6 +53,29 @@ static inline void cpu_model(char *buf, size_t n)
         }
     }
     fclose(f);
+}
+
+/* Count (and remove) the entries of /dev/shm whose name holds @p tag: a run's
+ * pools carry it, so anything found is a leak of that run. */
+static inline int check_leftovers_tagged(const char *program, const char *tag)
+{
+    int found = 0;
+    DIR *d = opendir("/dev/shm");
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strstr(e->d_name, tag)) {
+            char path[300];
+            fprintf(stderr, "%s: LEAK: /dev/shm/%s left behind (removed now)\n", program,
+                    e->d_name);
+            snprintf(path, sizeof path, "/dev/shm/%s", e->d_name);
+            unlink(path);
+            found++;
+        }
+    }
+    closedir(d);
+    return found;
 }
 
 #endif
