@@ -129,7 +129,7 @@ typedef struct {} Producer;
 
 %extend Producer {
     Producer(const Metadata *md, unsigned int mode = 0600,
-                  int64_t put_timeout_ns = -1, int control_plane = 1,
+                  int64_t put_timeout_ns = TIPC_PUT_TIMEOUT_DEFAULT_NS, int control_plane = 1,
                   int publish_progress = 1) {
         tipc_producer_options o = TIPC_PRODUCER_OPTIONS_INIT;
         o.mode = mode;

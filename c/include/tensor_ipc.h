@@ -247,6 +247,9 @@ typedef struct tipc_frame_info {
 /** CLOCK_REALTIME in nanoseconds, the clock of tipc_frame_info.timestamp_ns. */
 TIPC_API int64_t tipc_now_ns(void);
 
+/** A timeout that never expires (tipc_consumer_wait, put_timeout_ns). */
+#define TIPC_TIMEOUT_INFINITE INT64_C(-1)
+
 /* ------------------------------------------------------------------------ */
 /* Control plane (Cyclone DDS)                                              */
 /* ------------------------------------------------------------------------ */
@@ -318,13 +321,19 @@ typedef struct tipc_producer_options {
     unsigned int version;     /**< TIPC_PRODUCER_OPTIONS_VERSION */
     unsigned int mode;        /**< permission bits of the segment; 0 = 0600 */
     int64_t put_timeout_ns;   /**< longest wait for a reader holding the slot
-                                   about to be overwritten; < 0 = 1 s default */
+                                   about to be overwritten: >= 0 nanoseconds
+                                   (default 1 s), or TIPC_TIMEOUT_INFINITE;
+                                   any other negative value is TIPC_E_INVALID */
     tipc_context *context;    /**< control-plane context; NULL = process default */
     int control_plane;        /**< 1 = announce over DDS (default); 0 = shared memory only */
     int publish_progress;     /**< 1 = a DDS progress sample after each put (default) */
 } tipc_producer_options;
 
-#define TIPC_PRODUCER_OPTIONS_INIT { TIPC_PRODUCER_OPTIONS_VERSION, 0600, -1, NULL, 1, 1 }
+/** The default put_timeout_ns: 1 s. */
+#define TIPC_PUT_TIMEOUT_DEFAULT_NS INT64_C(1000000000)
+
+#define TIPC_PRODUCER_OPTIONS_INIT \
+    { TIPC_PRODUCER_OPTIONS_VERSION, 0600, TIPC_PUT_TIMEOUT_DEFAULT_NS, NULL, 1, 1 }
 
 /**
  * Fill @p opts with defaults for the given struct version.
@@ -510,7 +519,8 @@ TIPC_API tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count,
 /**
  * Wait until a frame newer than the newest this consumer has returned exists.
  * Wakes through a futex in the segment.
- * @param timeout_ns < 0 waits forever; 0 only checks.
+ * @param timeout_ns nanoseconds (0 only checks), or TIPC_TIMEOUT_INFINITE to wait
+ *                   forever; any other negative value is TIPC_E_INVALID.
  * @retval TIPC_OK               a newer frame is available.
  * @retval TIPC_E_TIMEOUT        none arrived in time.
  * @retval TIPC_E_NOT_CONNECTED  no producer appeared in time.

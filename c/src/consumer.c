@@ -406,6 +406,11 @@ tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count, unsigned int
 tipc_status tipc_consumer_wait(tipc_consumer *c, int64_t timeout_ns)
 {
     TIPC_CHECK_ARG(c, "consumer is NULL");
+    if (timeout_ns < 0 && timeout_ns != TIPC_TIMEOUT_INFINITE)
+        return tipc__fail(TIPC_E_INVALID,
+                          "pool '%s': wait timeout of %lld ns is negative (use "
+                          "TIPC_TIMEOUT_INFINITE to wait forever)",
+                          c->md.name, (long long)timeout_ns);
     int64_t deadline = timeout_ns < 0 ? -1 : tipc__mono_ns() + timeout_ns;
     for (;;) {
         struct tipc_pool *pool = NULL;

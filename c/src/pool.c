@@ -401,7 +401,7 @@ tipc_status tipc__pool_begin_write(struct tipc_pool *pool, uint64_t index, int64
     uint64_t mask = atomic_load(&slot->readers);
     if (mask) {
         int64_t start = tipc__mono_ns(), next_reap = start + REAP_INTERVAL_NS;
-        int64_t deadline = start + timeout_ns;
+        int64_t deadline = timeout_ns < 0 ? INT64_MAX : start + timeout_ns;
         for (unsigned spin = 0; (mask = atomic_load(&slot->readers)) != 0; spin++) {
             int64_t now = tipc__mono_ns();
             if (now >= next_reap) {

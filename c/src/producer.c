@@ -8,8 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_PUT_TIMEOUT_NS 1000000000LL
-
 struct tipc_producer {
     struct tipc_metadata md;
     struct tipc_pool *pool;
@@ -48,8 +46,11 @@ tipc_status tipc_producer_create(tipc_producer **out, const tipc_metadata *md,
     if (o.mode & ~0666u)
         return tipc__fail(TIPC_E_INVALID, "pool '%s': mode %o may only hold read/write bits",
                           md->name, o.mode);
-    if (o.put_timeout_ns < 0)
-        o.put_timeout_ns = DEFAULT_PUT_TIMEOUT_NS;
+    if (o.put_timeout_ns < 0 && o.put_timeout_ns != TIPC_TIMEOUT_INFINITE)
+        return tipc__fail(TIPC_E_INVALID,
+                          "pool '%s': put timeout of %lld ns is negative (use "
+                          "TIPC_TIMEOUT_INFINITE to wait forever)",
+                          md->name, (long long)o.put_timeout_ns);
     struct tipc_producer *p = calloc(1, sizeof *p);
     if (!p)
         return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", md->name);
