@@ -308,6 +308,58 @@ TIPC_API tipc_status tipc_discover_pools(tipc_context *ctx, int64_t wait_ns,
 TIPC_API void tipc_pool_list_free(tipc_metadata **list, size_t count);
 
 /* ------------------------------------------------------------------------ */
+/* Reclaiming what dead producers left                                      */
+/* ------------------------------------------------------------------------ */
+
+/** What tipc_pool_reclaim did with one file. */
+typedef enum tipc_reclaim_action {
+    TIPC_RECLAIM_REMOVED = 0,      /**< stale: removed (with TIPC_RECLAIM_DRY_RUN: would be) */
+    TIPC_RECLAIM_KEPT_LIVE = 1,    /**< kept: its producer (or creator) is running */
+    TIPC_RECLAIM_KEPT_FOREIGN = 2, /**< kept: not a regular file or not a tensor-ipc segment */
+    TIPC_RECLAIM_FAILED = 3        /**< stale, but removing it failed */
+} tipc_reclaim_action;
+
+/** One file looked at by tipc_pool_reclaim. Every pointer is borrowed for
+ *  the duration of the callback. */
+typedef struct tipc_reclaim_entry {
+    const char *path;            /**< e.g. "/dev/shm/tipc.cam.rgb" */
+    int temporary;               /**< 1 for a pool creation's temporary file */
+    int64_t pid;                 /**< its producer's (or creator's) pid; 0 if unknown */
+    tipc_reclaim_action action;
+    const char *reason;          /**< a sentence: why it was removed or kept */
+} tipc_reclaim_entry;
+
+/** Called once per file looked at, on the calling thread. */
+typedef void (*tipc_reclaim_fn)(const tipc_reclaim_entry *entry, void *user);
+
+#define TIPC_RECLAIM_DRY_RUN 0x1u /**< decide and report, remove nothing */
+
+/**
+ * Remove the shared-memory files that dead producers left: pool segments
+ * whose recorded producer (pid and start time) is not running, and temporary
+ * files of pool creations whose process is gone. Producers and consumers do
+ * this by themselves for the names they touch; this call serves tools
+ * (`tipc gc`) and start-up scripts. Only the stable 32-byte prefix of a
+ * segment is read, so segments of any layout version are handled. A file is
+ * removed only if it is still the one examined, so a producer publishing a
+ * new segment meanwhile is safe. Pids are those of the caller's pid namespace.
+ *
+ * @param pool        a pool name: only its files; NULL: every tensor-ipc file.
+ * @param flags       0 or TIPC_RECLAIM_DRY_RUN.
+ * @param fn          called for each file looked at (may be NULL).
+ * @param user        passed to @p fn.
+ * @param out_removed receives how many files were (or would be) removed; may be NULL.
+ * @retval TIPC_OK          every stale file is gone.
+ * @retval TIPC_E_INVALID   bad pool name or flags.
+ * @retval TIPC_E_PERMISSION a stale file could not be removed for lack of rights
+ *                          (the sentence names the first; the others were tried).
+ * @retval TIPC_E_SYSTEM    /dev/shm could not be listed, or another removal failed.
+ * Thread safety: any thread.
+ */
+TIPC_API tipc_status tipc_pool_reclaim(const char *pool, unsigned int flags, tipc_reclaim_fn fn,
+                                       void *user, size_t *out_removed);
+
+/* ------------------------------------------------------------------------ */
 /* Producer                                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -427,16 +479,22 @@ TIPC_API uint64_t tipc_producer_frames_written(const tipc_producer *p);
 /** A reader of a pool. Opaque; get/acquire/wait are thread safe. */
 typedef struct tipc_consumer tipc_consumer;
 
-#define TIPC_CONSUMER_OPTIONS_VERSION 1
+#define TIPC_CONSUMER_OPTIONS_VERSION 2
 
-/** Consumer options. Fields are only ever appended. */
+/** Consumer options. Fields are only ever appended; version 1 ends before
+ *  trusted_owner_uid and is still accepted. */
 typedef struct tipc_consumer_options {
     unsigned int version;  /**< TIPC_CONSUMER_OPTIONS_VERSION */
     int control_plane;     /**< 1 = follow DDS announcements (default); 0 = shared memory only */
     tipc_context *context; /**< control-plane context; NULL = process default */
+    /** (version 2) A pool's segment is read only when this user or root owns
+     *  it, since any local user can create a file under a pool's name first.
+     *  A uid here is trusted too, for pools shared across users on purpose;
+     *  -1 (the default) trusts nobody else. */
+    int64_t trusted_owner_uid;
 } tipc_consumer_options;
 
-#define TIPC_CONSUMER_OPTIONS_INIT { TIPC_CONSUMER_OPTIONS_VERSION, 1, NULL }
+#define TIPC_CONSUMER_OPTIONS_INIT { TIPC_CONSUMER_OPTIONS_VERSION, 1, NULL, -1 }
 
 /** Fill @p opts with defaults. @retval TIPC_OK @retval TIPC_E_INVALID */
 TIPC_API tipc_status tipc_consumer_options_init(tipc_consumer_options *opts,
@@ -463,7 +521,8 @@ TIPC_API const tipc_metadata *tipc_consumer_metadata(const tipc_consumer *c);
  * @retval TIPC_E_NOT_CONNECTED  no live producer of this name.
  * @retval TIPC_E_MISMATCH       the pool exists with other metadata (fields named).
  * @retval TIPC_E_CORRUPT        the segment is malformed or truncated.
- * @retval TIPC_E_PERMISSION     the segment belongs to another user.
+ * @retval TIPC_E_PERMISSION     the segment belongs to a user other than this one, root
+ *                               and trusted_owner_uid (the owner is named).
  */
 TIPC_API tipc_status tipc_consumer_connect(tipc_consumer *c);
 

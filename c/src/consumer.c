@@ -1,19 +1,17 @@
-#include "cuda.h"
 #include "discovery.h"
 #include "metadata.h"
 #include "pool.h"
 #include "proc.h"
 #include "status.h"
 
-#include <sched.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 /* How often a connected consumer re-checks that its producer process lives. */
 #define PRODUCER_CHECK_NS 100000000LL
-/* How long a read keeps retrying while the producer overwrites its frames. */
-#define READ_RETRY_NS 1000000000LL
 /* Poll period of the segment while waiting for a producer to appear; an
  * announcement over DDS ends the nap sooner (it often lags the segment). */
 #define CONNECT_POLL_NS 2000000LL
@@ -23,6 +21,7 @@ struct tipc_consumer {
     pthread_mutex_t lock;
     struct tipc_pool *pool;    /* NULL while not connected */
     struct tipc_dds_sub *follow; /* NULL without control plane */
+    int64_t trusted_uid;       /* another owner whose segments are accepted, or -1 */
     int64_t next_check_ns;
     _Atomic uint64_t seen;     /* newest frame returned, as index + 1 */
 
@@ -42,14 +41,18 @@ struct tipc_view {
     const void **data;
 };
 
+/* Version 1 of the options ended before trusted_owner_uid. */
+#define OPTIONS_V1_BYTES offsetof(tipc_consumer_options, trusted_owner_uid)
+
 tipc_status tipc_consumer_options_init(tipc_consumer_options *opts, unsigned int version)
 {
     TIPC_CHECK_ARG(opts, "options are NULL");
-    if (version != TIPC_CONSUMER_OPTIONS_VERSION)
+    if (version != 1 && version != TIPC_CONSUMER_OPTIONS_VERSION)
         return tipc__fail(TIPC_E_INVALID, "consumer options version %u is unknown (expected %u)",
                           version, TIPC_CONSUMER_OPTIONS_VERSION);
     tipc_consumer_options def = TIPC_CONSUMER_OPTIONS_INIT;
-    *opts = def;
+    def.version = version;
+    memcpy(opts, &def, version == 1 ? OPTIONS_V1_BYTES : sizeof def);
     return TIPC_OK;
 }
 
@@ -59,20 +62,27 @@ tipc_status tipc_consumer_create(tipc_consumer **out, const tipc_metadata *md,
     TIPC_CHECK_ARG(out, "out is NULL");
     *out = NULL;
     TIPC_CHECK_ARG(md, "metadata is NULL");
-    if (opts && opts->version != TIPC_CONSUMER_OPTIONS_VERSION)
-        return tipc__fail(TIPC_E_INVALID, "pool '%s': consumer options version %u is unknown",
-                          md->name, opts->version);
-    if (md->backend == TIPC_BACKEND_TORCH_CUDA) {
-        tipc_status st = tipc__cuda_available(md->name, tipc__cuda_ordinal(md->device));
-        if (st)
-            return st;
+    tipc_consumer_options o = TIPC_CONSUMER_OPTIONS_INIT;
+    if (opts) {
+        if (opts->version != 1 && opts->version != TIPC_CONSUMER_OPTIONS_VERSION)
+            return tipc__fail(TIPC_E_INVALID, "pool '%s': consumer options version %u is unknown",
+                              md->name, opts->version);
+        memcpy(&o, opts, opts->version == 1 ? OPTIONS_V1_BYTES : sizeof o);
+        if (o.trusted_owner_uid < -1 || o.trusted_owner_uid > (int64_t)UINT32_MAX - 1)
+            return tipc__fail(TIPC_E_INVALID,
+                              "pool '%s': trusted_owner_uid %lld is not a uid (or -1 for none)",
+                              md->name, (long long)o.trusted_owner_uid);
     }
+    tipc_status ust = tipc__mem_usable(md);
+    if (ust)
+        return ust;
     struct tipc_consumer *c = calloc(1, sizeof *c);
     if (!c)
         return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", md->name);
     c->md = *md;
-    if (!opts || opts->control_plane) {
-        tipc_status st = tipc__dds_sub_create(&c->follow, opts ? opts->context : NULL, md);
+    c->trusted_uid = o.trusted_owner_uid;
+    if (o.control_plane) {
+        tipc_status st = tipc__dds_sub_create(&c->follow, o.context, md);
         if (st) {
             free(c);
             return st;
@@ -111,10 +121,10 @@ static tipc_status connection_ex(struct tipc_consumer *c, struct tipc_pool **out
     pthread_mutex_lock(&c->lock);
     if (c->pool) {
         int64_t now = tipc__mono_ns();
-        int gone = atomic_load(&c->pool->hdr->state) != TIPC_SEG_LIVE;
+        int gone = tipc__ring_closed(c->pool->ring);
         if (!gone && now >= c->next_check_ns) {
             c->next_check_ns = now + PRODUCER_CHECK_NS;
-            gone = !tipc__pool_producer_alive(c->pool);
+            gone = !tipc__pool_live(c->pool);
         }
         if (gone) {
             drop_locked(c);
@@ -123,7 +133,7 @@ static tipc_status connection_ex(struct tipc_consumer *c, struct tipc_pool **out
         }
     }
     if (!c->pool) {
-        st = tipc__pool_open(&c->pool, &c->md);
+        st = tipc__pool_open(&c->pool, &c->md, c->trusted_uid);
         if (st == TIPC_OK) {
             atomic_store(&c->seen, 0); /* a new producer counts from 0 */
             c->next_check_ns = tipc__mono_ns() + PRODUCER_CHECK_NS;
@@ -167,7 +177,7 @@ int tipc_consumer_is_connected(const tipc_consumer *c)
         return 0;
     struct tipc_consumer *m = (struct tipc_consumer *)c;
     pthread_mutex_lock(&m->lock);
-    int yes = m->pool && tipc__pool_producer_alive(m->pool);
+    int yes = m->pool && tipc__pool_live(m->pool);
     pthread_mutex_unlock(&m->lock);
     return yes;
 }
@@ -188,117 +198,50 @@ static tipc_status check_read_args(const struct tipc_consumer *c, uint32_t count
     return TIPC_OK;
 }
 
-/* Back off while the producer laps the reader; give up after READ_RETRY_NS. */
-static tipc_status lapped(struct tipc_pool *pool, int64_t *deadline, unsigned attempt)
-{
-    int64_t now = tipc__mono_ns();
-    if (attempt == 1)
-        *deadline = now + READ_RETRY_NS;
-    else if (attempt % 1024 == 0 && !tipc__pool_producer_alive(pool))
-        return tipc__fail(TIPC_E_CLOSED, "pool '%s': the producer died while writing",
-                          pool->name);
-    else if (now >= *deadline)
-        return tipc__fail(TIPC_E_BUSY,
-                          "pool '%s': the producer overwrote the frames being read for %lld ms; "
-                          "raise history_len", pool->name, READ_RETRY_NS / 1000000);
-    if (attempt > 8)
-        sched_yield();
-    return TIPC_OK;
-}
+/* Copying reads: each frame is copied while held, then let go. */
+struct copy_ctx {
+    struct tipc_pool *pool;
+    unsigned char *dst;
+    tipc_frame_info *infos;
+};
 
-/* The frame @p index is gone for good, so it reads as padding instead of
- * making the reader retry: the producer is writing the next frame into its
- * slot (even if the producer dies now), or discarded a loan of that slot. Only
- * the oldest frame of a full-history read can be in this state. */
-static int frame_lost(struct tipc_pool *pool, uint64_t index)
+static tipc_status copy_frame(void *arg, const struct tipc_ring_frame *f)
 {
-    uint64_t seq = atomic_load(&tipc__pool_slot(pool, index)->seq);
-    return seq == 0 ||
-           ((seq & TIPC_SEG_WRITING) && (seq & ~TIPC_SEG_WRITING) == index + pool->history_len + 1);
-}
-
-/* The newest frame's slot was emptied by a discarded loan (history_len 1). */
-static int latest_discarded(struct tipc_pool *pool, uint64_t w)
-{
-    return atomic_load(&tipc__pool_slot(pool, w - 1)->seq) == 0 &&
-           atomic_load(&pool->hdr->write_seq) == w;
-}
-
-static tipc_status no_data(struct tipc_pool *pool)
-{
-    return tipc__fail(TIPC_E_NO_DATA, "pool '%s': no frame written yet", pool->name);
+    struct copy_ctx *x = arg;
+    struct tipc_pool *pool = x->pool;
+    tipc_status st = tipc__mem_copy(&pool->mem, pool->name, x->dst + (size_t)f->pos * pool->frame_bytes,
+                                    tipc__mem_frame(&pool->mem, f->slot), pool->frame_bytes);
+    if (x->infos)
+        x->infos[f->pos] = (tipc_frame_info){f->index, f->timestamp_ns, 1, 0};
+    return st;
 }
 
 static tipc_status read_copy(struct tipc_consumer *c, struct tipc_pool *pool, unsigned char *dst,
                              uint32_t count, unsigned int flags, tipc_frame_info *infos)
 {
     const size_t fb = pool->frame_bytes;
-    const int oldest_first = flags & TIPC_READ_OLDEST_FIRST;
-    int64_t deadline = 0;
+    const int oldest_first = (flags & TIPC_READ_OLDEST_FIRST) != 0;
+    struct copy_ctx x = {pool, dst, infos};
     uint64_t w;
     uint32_t avail;
-    for (unsigned attempt = 0;; attempt++) {
-        w = atomic_load(&pool->hdr->write_seq);
-        if (w == 0)
-            return no_data(pool);
-        avail = w < count ? (uint32_t)w : count;
-        int ok = 1;
-        /* Oldest first: it is the frame the producer will overwrite next. */
-        for (uint32_t k = avail; ok && k-- > 0;) {
-            uint64_t idx = w - 1 - k;
-            uint32_t pos = oldest_first ? count - 1 - k : k;
-            if (!tipc__pool_hold(pool, idx)) {
-                if (k > 0 && k == avail - 1 && frame_lost(pool, idx)) {
-                    avail--;
-                    continue;
-                }
-                if (k == 0 && latest_discarded(pool, w))
-                    return tipc__fail(TIPC_E_NO_DATA, "pool '%s': the newest frame was discarded",
-                                      pool->name);
-                ok = 0;
-                break;
-            }
-            tipc_status cst = TIPC_OK;
-            if (pool->ordinal >= 0)
-                cst = tipc__cuda_copy(pool->name, pool->ordinal, dst + (size_t)pos * fb,
-                                      tipc__pool_frame(pool, idx), fb);
-            else
-                memcpy(dst + (size_t)pos * fb, tipc__pool_frame(pool, idx), fb);
-            int64_t ts = atomic_load_explicit(&tipc__pool_slot(pool, idx)->timestamp_ns,
-                                              memory_order_relaxed);
-            tipc__pool_unhold(pool, idx);
-            if (cst)
-                return cst;
-            if (infos)
-                infos[pos] = (tipc_frame_info){idx, ts, 1, 0};
-        }
-        if (ok)
-            break;
-        tipc_status st = lapped(pool, &deadline, attempt + 1);
-        if (st)
-            return st;
-    }
+    tipc_status st = tipc__ring_read(pool->ring, count, oldest_first, 0, copy_frame, &x, &w, &avail);
+    if (st)
+        return st;
+    /* Missing history: zeros, or the oldest frame read. */
     uint32_t oldest_pos = oldest_first ? count - avail : avail - 1;
-    for (uint32_t k = avail; k < count; k++) {
+    for (uint32_t k = avail; k < count && st == TIPC_OK; k++) {
         uint32_t pos = oldest_first ? count - 1 - k : k;
         unsigned char *at = dst + (size_t)pos * fb;
-        tipc_status pst = TIPC_OK;
-        if (pool->ordinal >= 0 && (flags & TIPC_READ_PAD_FILL) && avail > 0)
-            pst = tipc__cuda_copy(pool->name, pool->ordinal, at, dst + (size_t)oldest_pos * fb, fb);
-        else if (pool->ordinal >= 0)
-            pst = tipc__cuda_zero(pool->name, pool->ordinal, at, fb);
-        else if ((flags & TIPC_READ_PAD_FILL) && avail > 0)
-            memcpy(at, dst + (size_t)oldest_pos * fb, fb);
+        if ((flags & TIPC_READ_PAD_FILL) && avail > 0)
+            st = tipc__mem_copy(&pool->mem, pool->name, at, dst + (size_t)oldest_pos * fb, fb);
         else
-            memset(at, 0, fb);
-        if (pst)
-            return pst;
+            st = tipc__mem_zero(&pool->mem, pool->name, at, fb);
         if (infos)
             infos[pos] = (tipc_frame_info){0, 0, 0, 0};
     }
-    if (!(flags & TIPC_READ_NO_MARK))
+    if (st == TIPC_OK && !(flags & TIPC_READ_NO_MARK))
         note_seen(c, w);
-    return TIPC_OK;
+    return st;
 }
 
 tipc_status tipc_consumer_get(tipc_consumer *c, void *dst, size_t dst_size, uint32_t count,
@@ -326,7 +269,16 @@ static void view_unhold(struct tipc_view *v)
 {
     for (uint32_t i = 0; i < v->count; i++)
         if (v->infos[i].valid)
-            tipc__pool_unhold(v->pool, v->infos[i].index);
+            tipc__ring_unhold(v->pool->ring, v->infos[i].index);
+}
+
+/* Zero-copy reads: the holds stay with the view. */
+static tipc_status keep_frame(void *arg, const struct tipc_ring_frame *f)
+{
+    struct tipc_view *v = arg;
+    v->data[f->pos] = tipc__mem_frame(&v->pool->mem, f->slot);
+    v->infos[f->pos] = (tipc_frame_info){f->index, f->timestamp_ns, 1, 0};
+    return TIPC_OK;
 }
 
 tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count, unsigned int flags,
@@ -337,7 +289,7 @@ tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count, unsigned int
     tipc_status st = check_read_args(c, count);
     if (st)
         return st;
-    struct tipc_view *v = malloc(sizeof *v + count * (sizeof *v->infos + sizeof *v->data));
+    struct tipc_view *v = calloc(1, sizeof *v + count * (sizeof *v->infos + sizeof *v->data));
     if (!v)
         return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", c->md.name);
     v->infos = (tipc_frame_info *)(v + 1);
@@ -349,52 +301,22 @@ tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count, unsigned int
         free(v);
         return st;
     }
-    struct tipc_pool *pool = v->pool;
-    const int oldest_first = flags & TIPC_READ_OLDEST_FIRST;
-    int64_t deadline = 0;
     uint64_t w;
-    for (unsigned attempt = 0;; attempt++) {
-        w = atomic_load(&pool->hdr->write_seq);
-        if (w == 0) {
-            st = no_data(pool);
-            break;
-        }
-        int ok = 1;
-        memset(v->infos, 0, count * sizeof *v->infos);
-        memset(v->data, 0, count * sizeof *v->data);
-        for (uint32_t k = 0; k < count && k < w && ok; k++) {
-            uint32_t pos = oldest_first ? count - 1 - k : k;
-            uint64_t idx = w - 1 - k;
-            if (!tipc__pool_hold(pool, idx)) {
-                if (k == 0 && latest_discarded(pool, w)) {
-                    st = tipc__fail(TIPC_E_NO_DATA, "pool '%s': the newest frame was discarded",
-                                    pool->name);
-                    ok = 0;
-                    break;
-                }
-                if (k == 0 || k != count - 1 || !frame_lost(pool, idx))
-                    ok = 0;
-                continue;
-            }
-            v->data[pos] = tipc__pool_frame(pool, idx);
-            v->infos[pos] = (tipc_frame_info){
-                idx,
-                atomic_load_explicit(&tipc__pool_slot(pool, idx)->timestamp_ns,
-                                     memory_order_relaxed),
-                1, 0};
-        }
-        if (ok)
-            break;
-        view_unhold(v);
-        if (st == TIPC_OK)
-            st = lapped(pool, &deadline, attempt + 1);
-        if (st)
-            break;
-    }
+    uint32_t avail;
+    /* A retried read may leave entries of an earlier attempt: positions not
+     * visited by the successful one are padding. */
+    st = tipc__ring_read(v->pool->ring, count, (flags & TIPC_READ_OLDEST_FIRST) != 0, 1,
+                         keep_frame, v, &w, &avail);
     if (st) {
-        tipc__pool_unref(pool);
+        tipc__pool_unref(v->pool);
         free(v);
         return st;
+    }
+    const int oldest_first = (flags & TIPC_READ_OLDEST_FIRST) != 0;
+    for (uint32_t k = avail; k < count; k++) {
+        uint32_t pos = oldest_first ? count - 1 - k : k;
+        v->data[pos] = NULL;
+        v->infos[pos] = (tipc_frame_info){0, 0, 0, 0};
     }
     if (!(flags & TIPC_READ_NO_MARK))
         note_seen(c, w);
@@ -435,7 +357,7 @@ tipc_status tipc_consumer_wait(tipc_consumer *c, int64_t timeout_ns)
         }
         if (st)
             return st;
-        st = tipc__pool_wait(pool, atomic_load(&c->seen), deadline);
+        st = tipc__ring_wait(pool->ring, atomic_load(&c->seen), deadline);
         if (st == TIPC_E_CLOSED) {
             pthread_mutex_lock(&c->lock);
             if (c->pool == pool)
@@ -454,8 +376,8 @@ tipc_status tipc_consumer_latest_index(tipc_consumer *c, uint64_t *out_index)
     tipc_status st = connection(c, &pool);
     if (st)
         return st;
-    uint64_t w = atomic_load(&pool->hdr->write_seq);
-    st = w ? TIPC_OK : no_data(pool);
+    uint64_t w = tipc__ring_written(pool->ring);
+    st = w ? TIPC_OK : tipc__fail(TIPC_E_NO_DATA, "pool '%s': no frame written yet", pool->name);
     if (w)
         *out_index = w - 1;
     tipc__pool_unref(pool);
@@ -514,12 +436,12 @@ static void *callback_main(void *arg)
             current = pool;
             seen = 0;
         }
-        uint64_t w = atomic_load(&pool->hdr->write_seq);
+        uint64_t w = tipc__ring_written(pool->ring);
         if (w > seen) {
             seen = w;
             c->cb_fn(c, w - 1, c->cb_user);
         } else {
-            tipc__pool_wait(pool, seen, tipc__mono_ns() + PRODUCER_CHECK_NS);
+            tipc__ring_wait(pool->ring, seen, tipc__mono_ns() + PRODUCER_CHECK_NS);
         }
         tipc__pool_unref(pool);
     }

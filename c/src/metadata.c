@@ -107,11 +107,16 @@ tipc_status tipc__metadata_finish(struct tipc_metadata *md)
                           name, bytes, md->history_len, POOL_BYTES_MAX);
     md->frame_bytes = bytes;
     md->total_bytes = bytes * md->history_len;
-    size_t n = (size_t)snprintf(md->shm_name, sizeof md->shm_name, "/tipc.%s", name);
-    for (size_t i = 6; i < n; i++)
-        if (md->shm_name[i] == '/')
-            md->shm_name[i] = '.';
+    tipc__shm_name(md->shm_name, sizeof md->shm_name, name);
     return TIPC_OK;
+}
+
+void tipc__shm_name(char *buf, size_t size, const char *name)
+{
+    size_t n = (size_t)snprintf(buf, size, "/tipc.%s", name);
+    for (size_t i = 6; i < n && i < size; i++)
+        if (buf[i] == '/')
+            buf[i] = '.';
 }
 
 tipc_status tipc_metadata_create(tipc_metadata **out, const char *name, tipc_dtype dtype,

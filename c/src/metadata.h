@@ -28,6 +28,9 @@ struct tipc_metadata {
 /* Validate a pool name; on error the sentence says why. */
 tipc_status tipc__check_name(const char *name);
 
+/* The segment name of pool @p name ("/tipc." + name, '/' as '.'). */
+void tipc__shm_name(char *buf, size_t size, const char *name);
+
 /* Validate every field and derive the sizes; used by create and by readers of
  * untrusted copies (segment headers, DDS samples). */
 tipc_status tipc__metadata_finish(struct tipc_metadata *md);

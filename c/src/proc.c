@@ -62,6 +62,28 @@ uint64_t tipc__proc_self_start_time(void)
     return t;
 }
 
+uint64_t tipc__proc_identity(pid_t pid, uint64_t start_time)
+{
+    if (pid <= 0 || (uint64_t)pid >> TIPC_PROC_ID_PID_BITS || start_time == 0)
+        return 0;
+    return ((start_time << TIPC_PROC_ID_PID_BITS) & TIPC_PROC_ID_MASK) | (uint64_t)pid;
+}
+
+uint64_t tipc__proc_self_identity(void)
+{
+    return tipc__proc_identity(getpid(), tipc__proc_self_start_time());
+}
+
+int tipc__proc_identity_alive(uint64_t id)
+{
+    id &= TIPC_PROC_ID_MASK;
+    pid_t pid = tipc__proc_identity_pid(id);
+    if (pid <= 0)
+        return 0;
+    uint64_t start = tipc__proc_start_time(pid);
+    return start != 0 && tipc__proc_identity(pid, start) == id;
+}
+
 int64_t tipc__mono_ns(void)
 {
     struct timespec ts;

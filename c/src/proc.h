@@ -16,6 +16,24 @@ int tipc__proc_alive(pid_t pid, uint64_t start_time);
 /* Start time of the calling process, cached per process (fork-safe). */
 uint64_t tipc__proc_self_start_time(void);
 
+/* A process named for good in one 64-bit word, so shared tables can claim
+ * and release entries with a single compare-and-swap: bits 0-21 the pid
+ * (Linux caps pids below 2^22), bits 22-62 the start time (41 bits of clock
+ * ticks: centuries at 100 Hz), bit 63 left free for the tables' own use.
+ * 0 names nobody. */
+#define TIPC_PROC_ID_PID_BITS 22
+#define TIPC_PROC_ID_MASK (~(UINT64_C(1) << 63))
+
+uint64_t tipc__proc_identity(pid_t pid, uint64_t start_time);
+/* The calling process's identity (0 if /proc cannot tell its start time). */
+uint64_t tipc__proc_self_identity(void);
+/* 1 when the process @p id names is alive (bit 63 ignored). */
+int tipc__proc_identity_alive(uint64_t id);
+static inline pid_t tipc__proc_identity_pid(uint64_t id)
+{
+    return (pid_t)(id & ((UINT64_C(1) << TIPC_PROC_ID_PID_BITS) - 1));
+}
+
 /* Monotonic clock, nanoseconds. */
 int64_t tipc__mono_ns(void);
 

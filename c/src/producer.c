@@ -1,4 +1,3 @@
-#include "cuda.h"
 #include "discovery.h"
 #include "metadata.h"
 #include "pool.h"
@@ -59,7 +58,7 @@ tipc_status tipc_producer_create(tipc_producer **out, const tipc_metadata *md,
     p->opts = o;
     tipc_status st = tipc__pool_create(&p->pool, &p->md, o.mode);
     if (st == TIPC_OK && o.control_plane)
-        st = tipc__dds_pub_create(&p->announce, o.context, &p->md, p->pool->hdr->incarnation,
+        st = tipc__dds_pub_create(&p->announce, o.context, &p->md, p->pool->seg.incarnation,
                                   o.publish_progress);
     if (st) {
         if (p->pool) {
@@ -78,7 +77,7 @@ void tipc_producer_destroy(tipc_producer *p)
     if (!p)
         return;
     if (p->loan_out)
-        tipc__pool_discard_write(p->pool, p->next_index);
+        tipc__ring_discard(p->pool->ring, p->next_index);
     tipc__dds_pub_destroy(p->announce);
     tipc__pool_close(p->pool);
     tipc__pool_unref(p->pool);
@@ -99,10 +98,10 @@ tipc_status tipc_producer_loan(tipc_producer *p, void **out_data, size_t *out_si
     TIPC_CHECK_ARG(p, "producer is NULL");
     if (p->loan_out)
         return tipc__fail(TIPC_E_BUSY, "pool '%s': a loan is already outstanding", p->md.name);
-    tipc_status st = tipc__pool_begin_write(p->pool, p->next_index, p->opts.put_timeout_ns,
-                                            out_data);
+    tipc_status st = tipc__ring_begin_write(p->pool->ring, p->next_index, p->opts.put_timeout_ns);
     if (st)
         return st;
+    *out_data = tipc__pool_frame(p->pool, p->next_index);
     p->loan_out = 1;
     if (out_size)
         *out_size = p->md.frame_bytes;
@@ -114,17 +113,15 @@ tipc_status tipc_producer_commit(tipc_producer *p, uint64_t *out_index)
     TIPC_CHECK_ARG(p, "producer is NULL");
     if (!p->loan_out)
         return tipc__fail(TIPC_E_INVALID, "pool '%s': commit without a loan", p->md.name);
-    if (p->pool->ordinal >= 0) { /* the frame must be complete before it is published */
-        tipc_status st = tipc__cuda_sync(p->md.name, p->pool->ordinal);
-        if (st)
-            return st;
-    }
-    tipc__pool_commit(p->pool, p->next_index);
+    /* The frame must be complete before it is published. */
+    tipc_status st = tipc__mem_flush(&p->pool->mem, p->md.name);
+    if (st)
+        return st;
+    tipc__ring_commit(p->pool->ring, p->next_index);
     p->loan_out = 0;
     if (p->announce)
         tipc__dds_pub_progress(p->announce, p->next_index,
-                               atomic_load_explicit(&tipc__pool_slot(p->pool, p->next_index)
-                                                         ->timestamp_ns, memory_order_relaxed));
+                               tipc__ring_timestamp(p->pool->ring, p->next_index));
     if (out_index)
         *out_index = p->next_index;
     p->next_index++;
@@ -136,7 +133,7 @@ tipc_status tipc_producer_discard(tipc_producer *p)
     TIPC_CHECK_ARG(p, "producer is NULL");
     if (!p->loan_out)
         return tipc__fail(TIPC_E_INVALID, "pool '%s': discard without a loan", p->md.name);
-    tipc__pool_discard_write(p->pool, p->next_index);
+    tipc__ring_discard(p->pool->ring, p->next_index);
     p->loan_out = 0;
     return TIPC_OK;
 }
@@ -154,14 +151,10 @@ tipc_status tipc_producer_put(tipc_producer *p, const void *data, size_t size,
     tipc_status st = tipc_producer_loan(p, &slot, NULL);
     if (st)
         return st;
-    if (p->pool->ordinal >= 0) {
-        st = tipc__cuda_copy(p->md.name, p->pool->ordinal, slot, data, size);
-        if (st) {
-            tipc_producer_discard(p);
-            return st;
-        }
-    } else {
-        memcpy(slot, data, size);
+    st = tipc__mem_copy(&p->pool->mem, p->md.name, slot, data, size);
+    if (st) {
+        tipc_producer_discard(p);
+        return st;
     }
     return tipc_producer_commit(p, out_index);
 }

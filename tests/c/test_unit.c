@@ -3,6 +3,7 @@
  * in tests/multiprocess. */
 #include "cuda.h"
 #include "pool.h"
+#include "proc.h"
 #include "tensor_ipc.h"
 
 #include <check.h>
@@ -491,7 +492,23 @@ START_TEST(test_bad_calls_change_nothing)
     ck_assert_int_eq(tipc_producer_create(&p, md, &o), TIPC_E_INVALID);
     ck_assert(!shm_exists(md));
     tipc_consumer_options co;
-    ck_assert_int_eq(tipc_consumer_options_init(&co, 2), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_consumer_options_init(&co, 3), TIPC_E_INVALID);
+    /* Version 1 callers have the shorter struct: nothing past it is written. */
+    struct {
+        unsigned int version;
+        int control_plane;
+        tipc_context *context;
+        uint64_t canary;
+    } v1 = {0, 0, NULL, 0xfeedu};
+    ck_assert_int_eq(tipc_consumer_options_init((tipc_consumer_options *)&v1, 1), TIPC_OK);
+    ck_assert_uint_eq(v1.version, 1);
+    ck_assert_int_eq(v1.control_plane, 1);
+    ck_assert_uint_eq(v1.canary, 0xfeedu);
+    o.put_timeout_ns = -5;
+    o.mode = 0;
+    ck_assert_int_eq(tipc_producer_create(&p, md, &o), TIPC_E_INVALID);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "-5 ns is negative"));
+    ck_assert(!shm_exists(md));
     ck_assert_int_eq(tipc_consumer_create(&c, NULL, NULL), TIPC_E_INVALID);
 
     ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
@@ -649,9 +666,9 @@ START_TEST(test_mismatch_changes_nothing)
     void *base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
     close(fd);
     const struct tipc_seg_header *h = base;
-    const struct tipc_seg_reader *r = (const void *)((const char *)base + h->readers_offset);
-    for (int i = 0; i < TIPC_SEG_MAX_READERS; i++)
-        ck_assert_uint_eq((uint32_t)atomic_load(&r[i].owner), 0);
+    void *ring = (char *)base + h->ring_offset;
+    for (int i = 0; i < TIPC_RING_MAX_READERS; i++)
+        ck_assert_uint_eq(atomic_load(tipc__test_ring_owner(ring, 2, i)), 0);
     munmap(base, (size_t)st.st_size);
     tipc_consumer_destroy(c);
     tipc_producer_destroy(p);
@@ -675,9 +692,18 @@ START_TEST(test_segment_of_another_user)
     ck_assert_ptr_nonnull(strstr(tipc_last_error(), "belongs to uid 65534"));
     tipc_producer *p2 = NULL;
     ck_assert_int_eq(tipc_producer_create(&p2, md, NULL), TIPC_E_PERMISSION);
-    /* Shared on purpose (the producer's mode option): then it may be read. */
+    /* Mode 0666 alone does not make another user's file trusted: anyone can
+     * create a file under a pool's name first (squatting). */
     ck_assert_int_eq(chmod(path, 0666), 0);
-    ck_assert_int_eq(tipc_consumer_connect(c), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_connect(c), TIPC_E_PERMISSION);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "belongs to uid 65534"));
+    /* Shared on purpose: the consumer names the owner it trusts. */
+    tipc_consumer_options co = TIPC_CONSUMER_OPTIONS_INIT;
+    co.trusted_owner_uid = 65534;
+    tipc_consumer *shared = NULL;
+    ck_assert_int_eq(tipc_consumer_create(&shared, md, &co), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_connect(shared), TIPC_OK);
+    tipc_consumer_destroy(shared);
     tipc_consumer_destroy(c);
     tipc_producer_destroy(p);
     ck_assert(!shm_exists(md));
@@ -912,16 +938,14 @@ START_TEST(test_short_timeout_still_reclaims_dead_holder)
     void *base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     struct tipc_seg_header *h = base;
-    struct tipc_seg_reader *r = (void *)((char *)base + h->readers_offset);
-    struct tipc_seg_slot *slots = (void *)((char *)base + h->slots_offset);
-    atomic_store(&r[5].owner, (UINT64_C(1) << 32) | (uint32_t)child);
-    atomic_store(&r[5].start_time, 12345);
-    atomic_fetch_or(&slots[0].readers, UINT64_C(1) << 5);
+    void *ring = (char *)base + h->ring_offset;
+    atomic_store(tipc__test_ring_owner(ring, 2, 5), tipc__proc_identity(child, 12345));
+    atomic_fetch_or(tipc__test_ring_holders(ring, 2, 0), UINT64_C(1) << 5);
     int32_t f[6];
     fill(f, 2);
     ck_assert_int_eq(tipc_producer_put(p, f, sizeof f, NULL), TIPC_OK); /* slot 0 */
-    ck_assert_uint_eq(atomic_load(&slots[0].readers), 0);
-    ck_assert_uint_eq((uint32_t)atomic_load(&r[5].owner), 0);
+    ck_assert_uint_eq(atomic_load(tipc__test_ring_holders(ring, 2, 0)), 0);
+    ck_assert_uint_eq(atomic_load(tipc__test_ring_owner(ring, 2, 5)), 0);
     munmap(base, (size_t)st.st_size);
     tipc_producer_destroy(p);
     tipc_metadata_destroy(md);
