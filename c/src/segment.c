@@ -164,7 +164,7 @@ static void reclaim_one(struct reclaim *rc, const char *pool, const char *path, 
         }
         snprintf(why, sizeof why, "temporary file of pid %ld, which is not running", tmp_pid);
     } else {
-        int fd;
+        int fd = -1;
         tipc_status st2 = open_hostile(pool, path, O_RDONLY, &fd, &st);
         if (st2 == TIPC_E_NOT_CONNECTED)
             return;
@@ -308,7 +308,7 @@ static void header_init(struct tipc_seg_header *h, const struct tipc_metadata *m
 static tipc_status examine_existing(const struct tipc_metadata *md, const char *path,
                                     dev_t *dev, ino_t *ino)
 {
-    int fd;
+    int fd = -1;
     struct stat st;
     tipc_status status = open_hostile(md->name, path, O_RDONLY, &fd, &st);
     if (status == TIPC_E_NOT_CONNECTED)
@@ -554,7 +554,7 @@ tipc_status tipc__segment_open(struct tipc_segment *seg, const struct tipc_metad
     memset(seg, 0, sizeof *seg);
     seg->fd = -1;
     shm_path(seg->path, sizeof seg->path, md->shm_name);
-    int fd;
+    int fd = -1;
     struct stat st;
     tipc_status status = open_hostile(md->name, seg->path, O_RDWR, &fd, &st);
     if (status == TIPC_E_NOT_CONNECTED)
