@@ -232,17 +232,33 @@ static void msg_from_md(tensor_ipc_PoolMeta *m, const struct tipc_metadata *md, 
     m->payload._buffer = (uint8_t *)md->payload;
 }
 
+/* A bounded string field that ends within its array. */
+#define STR_OK(field) (memchr((field), '\0', sizeof(field)) != NULL)
+
 tipc_status tipc__dds_meta_from_msg(struct tipc_metadata *md, const tensor_ipc_PoolMeta *m)
 {
     memset(md, 0, sizeof *md);
-    /* Bounded strings arrive NUL-terminated within their arrays (idlc checks
-     * bounds on deserialisation); sequences are checked here. */
+    /* Cyclone's deserialiser ends bounded strings within their arrays, but
+     * nothing here relies on it: every string is checked before it is read
+     * as one, the key (the pool name) first, since sentences quote it. */
+    if (!STR_OK(m->pool))
+        return tipc__fail(TIPC_E_CORRUPT,
+                          "pool '%.*s': malformed metadata message over DDS: the pool name is "
+                          "not terminated", TIPC_NAME_MAX, m->pool);
     const char *pool = m->pool;
-    if (strnlen(m->pool, sizeof m->pool) > TIPC_NAME_MAX ||
-        strnlen(m->device, sizeof m->device) > TIPC_DEVICE_MAX ||
+    if (!STR_OK(m->dtype) || !STR_OK(m->backend) || !STR_OK(m->device) ||
+        !STR_OK(m->shm_name) || !STR_OK(m->hostname))
+        return tipc__fail(TIPC_E_CORRUPT, "pool '%s': malformed metadata message over DDS: a "
+                          "string field is not terminated", pool);
+    if (strlen(m->pool) > TIPC_NAME_MAX || strlen(m->device) > TIPC_DEVICE_MAX ||
         m->shape._length > TIPC_MAX_DIMS || (m->shape._length && !m->shape._buffer) ||
         m->payload._length > TIPC_PAYLOAD_MAX || (m->payload._length && !m->payload._buffer))
         return tipc__fail(TIPC_E_CORRUPT, "pool '%s': malformed metadata message over DDS", pool);
+    /* A later layout may mean other things by the same fields. */
+    if (m->version != 1)
+        return tipc__fail(TIPC_E_CORRUPT,
+                          "pool '%s': metadata over DDS has message version %u; this library "
+                          "reads version 1 only", pool, (unsigned)m->version);
     strcpy(md->name, m->pool);
     strcpy(md->device, m->device);
     md->dtype = tipc_dtype_from_name(m->dtype);
@@ -251,6 +267,13 @@ tipc_status tipc__dds_meta_from_msg(struct tipc_metadata *md, const tensor_ipc_P
         return tipc__fail(TIPC_E_CORRUPT, "pool '%s': metadata over DDS names an unknown %s '%.16s'",
                           pool, md->dtype == TIPC_DTYPE_INVALID ? "dtype" : "backend",
                           md->dtype == TIPC_DTYPE_INVALID ? m->dtype : m->backend);
+    /* Only torch_cuda carries a payload (its CUDA IPC handle): one on a host
+     * pool is not ours to keep, nor to hand on to anyone. */
+    if (md->backend != TIPC_BACKEND_TORCH_CUDA && m->payload._length)
+        return tipc__fail(TIPC_E_CORRUPT,
+                          "pool '%s': metadata over DDS carries a %u-byte payload, but a %s pool "
+                          "has none", pool, (unsigned)m->payload._length,
+                          tipc_backend_name(md->backend));
     md->ndim = m->shape._length;
     md->history_len = m->history_len;
     for (uint32_t i = 0; i < md->ndim; i++)

@@ -779,6 +779,9 @@ START_TEST(malformed_announcements_never_trusted)
         /* a torch_cuda announcement whose payload is no CUDA IPC payload */
         {"m-cuda", "uint8:64:numpy:4", "backend=torch_cuda device=cuda:0 payload_len=256", 0, 1,
          "CUDA payload of 256 bytes"},
+        /* a later message version, and a payload on a host pool */
+        {"m-version", "uint8:64:numpy:4", "version=2", 0, 1, "version 2"},
+        {"m-payload", "uint8:64:numpy:4", "payload_len=16", 0, 1, "16-byte payload"},
         /* consistent, but not what the consumer expects / no segment behind */
         {"m-pid", "uint8:64:numpy:4", "creator_pid=1 incarnation=0", 1, 0, NULL},
         {"m-valid", "uint8:64:numpy:4", "", 1, 0, NULL}, /* control: consistent, written last */
@@ -824,7 +827,8 @@ START_TEST(malformed_announcements_never_trusted)
         /* The sentence gives the cause once, readably. */
         const char *sentence = strstr(l, " | ");
         sentence = sentence ? sentence + 3 : "";
-        int reported = contains(l, "TIPC_E_CORRUPT") || contains(l, "TIPC_E_MISMATCH");
+        int reported = contains(l, "TIPC_E_CORRUPT") || contains(l, "TIPC_E_MISMATCH") ||
+                       contains(sentence, "ignored a");
         const char *twice = strstr(sentence, "over DDS");
         int garbled = twice && strstr(twice + 1, "over DDS") != NULL;
         if (reported && (garbled || (lies[i].cause && !contains(sentence, lies[i].cause)))) {
