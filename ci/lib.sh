@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Shared by ci/test.sh and ci/demo.sh; source it, do not run it.
-# Provides: TIPC_ROOT, tipc_log, tipc_require_packages, tipc_configure_build.
+# Provides: TIPC_ROOT, tipc_log, tipc_require_packages, tipc_configure_build,
+# tipc_fuzz_build, tipc_fuzz_run.
 
 TIPC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Keep DDS discovery on loopback unless the caller chose a configuration:
@@ -15,7 +16,10 @@ TIPC_PACKAGES=(
     cyclonedds-dev cyclonedds-tools swig
     liblua5.4-dev lua5.4 lua-busted
     python3-dev python3-numpy python3-pytest python3-torch python3-pip python3-setuptools
+    clang libclang-rt-14-dev
 )
+# clang and libclang-rt-14-dev (libclang_rt.fuzzer, the ASan/UBSan runtimes)
+# build the libFuzzer targets of tests/fuzz (tipc_fuzz_build, tipc_fuzz_run).
 
 tipc_log() { printf '\n==> %s\n' "$*"; }
 
@@ -54,4 +58,58 @@ tipc_configure_build() {
         -DPython3_EXECUTABLE=/usr/bin/python3 \
         "$@" &&
         cmake --build "$dir" -j "$(nproc)"
+}
+
+# tipc_fuzz_build <build dir>: configure a clang build with TIPC_FUZZ=ON and
+# build only the fuzz targets (tests/fuzz).
+tipc_fuzz_build() {
+    local dir=$1
+    CC=clang CXX=clang++ cmake -S "$TIPC_ROOT" -B "$dir" \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DPython3_EXECUTABLE=/usr/bin/python3 \
+        -DTIPC_PYTHON=OFF -DTIPC_LUA=OFF -DTIPC_FUZZ=ON &&
+        cmake --build "$dir" -j "$(nproc)" --target tipc_fuzz_targets
+}
+
+# tipc_fuzz_run <build dir> [seconds]: fuzz every target of a tipc_fuzz_build
+# for <seconds> (default 60) each, one after the other, on a copy of its seed
+# corpus under <build dir>/fuzz-work/<target>/corpus (the repository is never
+# written; what a run adds stays there for the next run). A crash, a leak, a
+# sanitizer report, an input slower than 10 s or a broken promise fails it;
+# the reproducer is kept in <build dir>/fuzz-work/<target>/artifacts/.
+# Ends with one line: "tipc-fuzz: PASS ..." or "tipc-fuzz: FAIL ...".
+tipc_fuzz_run() {
+    local dir=$1 secs=${2:-60} list name bin seeds work log rc crashed=() n=0
+    list="$dir/tests/fuzz/fuzz_targets.txt"
+    if [[ ! -s $list ]]; then
+        echo "tipc-fuzz: FAIL no fuzz targets listed in $list (run tipc_fuzz_build first)"
+        return 1
+    fi
+    while read -r name bin seeds; do
+        [[ -n $name ]] || continue
+        n=$((n + 1))
+        work="$dir/fuzz-work/$name"
+        mkdir -p "$work/corpus" "$work/artifacts"
+        cp -f "$seeds"/* "$work/corpus/"
+        log="$work/last-run.log"
+        echo "fuzz: $name for $secs s ($(find "$work/corpus" -type f | wc -l) inputs in $work/corpus)"
+        rc=0
+        # timeout: a hard stop well past -max_total_time, should libFuzzer hang.
+        timeout --kill-after=10 $((secs + 120)) "$bin" -max_total_time="$secs" -timeout=10 \
+            -print_final_stats=1 -artifact_prefix="$work/artifacts/" "$work/corpus" \
+            >"$log" 2>&1 </dev/null || rc=$?
+        grep -E '^(stat::number_of_executed_units|stat::new_units_added|stat::peak_rss_mb)' "$log" |
+            sed 's/^/  /'
+        if (( rc != 0 )); then
+            echo "fuzz: $name FAILED (exit $rc); the end of its log ($log):"
+            tail -n 40 "$log" | sed 's/^/  | /'
+            find "$work/artifacts" -type f -printf '  reproducer: %p\n'
+            crashed+=("$name")
+        fi
+    done <"$list"
+    if (( ${#crashed[@]} )); then
+        echo "tipc-fuzz: FAIL ${crashed[*]} (of $n targets, $secs s each)"
+        return 1
+    fi
+    echo "tipc-fuzz: PASS $n targets, $secs s each, no crash"
 }

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The project's one test command: installs missing Debian packages, builds,
-# runs every test, then runs the C tests again under ASan + UBSan.
+# runs every test, then runs the C tests again under ASan + UBSan, then
+# builds the fuzz targets with clang + libFuzzer and fuzzes each for a while.
 # Build directories (relative to the repository root unless absolute):
 #   TIPC_BUILD_DIR       default build/ci
 #   TIPC_ASAN_BUILD_DIR  default build/ci-asan
+#   TIPC_FUZZ_BUILD_DIR  default build/ci-fuzz
+# TIPC_FUZZ_SECONDS (default 60) is the fuzzing time per target; 0 skips
+# the fuzzing (the seed corpora are still replayed).
 # ctest honours CTEST_PARALLEL_LEVEL if you want parallel tests.
 set -euo pipefail
 # shellcheck source=ci/lib.sh
@@ -12,6 +16,8 @@ cd "$TIPC_ROOT"
 
 build=${TIPC_BUILD_DIR:-build/ci}
 asan_build=${TIPC_ASAN_BUILD_DIR:-build/ci-asan}
+fuzz_build=${TIPC_FUZZ_BUILD_DIR:-build/ci-fuzz}
+fuzz_seconds=${TIPC_FUZZ_SECONDS:-60}
 
 summary=()
 failed=0
@@ -61,5 +67,16 @@ stage "build with TIPC_SANITIZE=ON ($asan_build)" \
 stage "ctest: C tests under ASan/UBSan ($asan_build)" \
     ctest --test-dir "$asan_build" --output-on-failure --no-tests=error \
           -L 'unit|multiprocess|cli' -LE artifact || true
+
+# Fuzzing: a separate clang build of the fuzz targets only (tests/fuzz),
+# their seed corpora replayed, then each fuzzed for $fuzz_seconds s.
+if stage "fuzz: build with clang + libFuzzer ($fuzz_build)" tipc_fuzz_build "$fuzz_build"; then
+    stage "fuzz: replay the seed corpora ($fuzz_build)" \
+        ctest --test-dir "$fuzz_build" --output-on-failure --no-tests=error -L fuzz || true
+    if (( fuzz_seconds > 0 )); then
+        stage "fuzz: ${fuzz_seconds} s per target ($fuzz_build)" \
+            tipc_fuzz_run "$fuzz_build" "$fuzz_seconds" || true
+    fi
+fi
 
 exit "$failed"

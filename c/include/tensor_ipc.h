@@ -304,6 +304,23 @@ TIPC_API int32_t tipc_context_domain_id(const tipc_context *ctx);
 TIPC_API tipc_status tipc_discover_pools(tipc_context *ctx, int64_t wait_ns,
                                          tipc_metadata ***out_list, size_t *out_count);
 
+/**
+ * Look up the announcement of one pool in @p ctx's domain (NULL = default
+ * context), waiting until a valid one is seen or @p wait_ns passed.
+ * Unlike tipc_discover_pools, it tells a malformed announcement from none.
+ * @param name     the pool name.
+ * @param wait_ns  how long to wait for the announcement (0 only looks), or
+ *                 TIPC_TIMEOUT_INFINITE.
+ * @param out      receives owned metadata (tipc_metadata_destroy); NULL on error.
+ * @retval TIPC_OK
+ * @retval TIPC_E_NOT_CONNECTED  no live announcement of @p name arrived in time.
+ * @retval TIPC_E_CORRUPT        the pool is announced, but only malformed: the
+ *                               sentence gives the validation failure.
+ * @retval TIPC_E_INVALID @retval TIPC_E_NOMEM @retval TIPC_E_SYSTEM
+ */
+TIPC_API tipc_status tipc_discover_pool(tipc_context *ctx, const char *name, int64_t wait_ns,
+                                        tipc_metadata **out);
+
 /** Free a list from tipc_discover_pools. Accepts NULL. */
 TIPC_API void tipc_pool_list_free(tipc_metadata **list, size_t count);
 

@@ -113,9 +113,31 @@ void tipc_consumer_destroy(tipc_consumer *c)
 
 const tipc_metadata *tipc_consumer_metadata(const tipc_consumer *c) { return c ? &c->md : NULL; }
 
+/* No segment here, and the announcement of the pool failed validation with
+ * @p announced (its sentence set). Only a local segment or a validated
+ * announcement decides: a malformed one (anyone in the domain can send it)
+ * is only mentioned, never an error; a well-formed one that disagrees with us
+ * (e.g. from a producer on another host) is an error for a single try, but
+ * does not end a wait (@p waiting): the right producer may still come. */
+static tipc_status announcement_seen(struct tipc_consumer *c, tipc_status announced, int waiting)
+{
+    if (announced == TIPC_E_MISMATCH && !waiting)
+        return announced;
+    const char *cause = tipc_last_error();
+    size_t n = strlen(c->md.name);
+    if (strncmp(cause, "pool '", 6) == 0 && strncmp(cause + 6, c->md.name, n) == 0 &&
+        strncmp(cause + 6 + n, "': ", 3) == 0)
+        cause += 9 + n; /* the pool is named once */
+    return tipc__fail(TIPC_E_NOT_CONNECTED, "pool '%s': no producer (ignored a %s announcement: %s)",
+                      c->md.name, announced == TIPC_E_MISMATCH ? "mismatching" : "malformed",
+                      cause);
+}
+
 /* A counted reference to the live connection, connecting if needed.
- * *dropped (optional) tells whether a dead connection was let go. */
-static tipc_status connection_ex(struct tipc_consumer *c, struct tipc_pool **out, int *dropped)
+ * *dropped (optional) tells whether a dead connection was let go; @p waiting
+ * says the caller waits for its producer (see announcement_seen). */
+static tipc_status connection_ex(struct tipc_consumer *c, struct tipc_pool **out, int *dropped,
+                                 int waiting)
 {
     tipc_status st = TIPC_OK;
     pthread_mutex_lock(&c->lock);
@@ -138,14 +160,14 @@ static tipc_status connection_ex(struct tipc_consumer *c, struct tipc_pool **out
             atomic_store(&c->seen, 0); /* a new producer counts from 0 */
             c->next_check_ns = tipc__mono_ns() + PRODUCER_CHECK_NS;
         } else if (st == TIPC_E_NOT_CONNECTED && c->follow) {
-            /* No segment here: an announcement that disagrees with us (e.g.
-             * from a producer on another host) is worth reporting. A
-             * segment on this host, when there is one, always decides. */
+            /* No segment here: an announcement that disagrees with us is
+             * worth reporting. A segment on this host, when there is one,
+             * always decides. */
             enum tipc_dds_peer peer;
             uint64_t incarnation = 0;
             tipc_status announced = tipc__dds_sub_poll(c->follow, &peer, &incarnation);
             if (announced != TIPC_OK)
-                st = announced;
+                st = announcement_seen(c, announced, waiting);
         }
     }
     if (c->pool) {
@@ -158,7 +180,7 @@ static tipc_status connection_ex(struct tipc_consumer *c, struct tipc_pool **out
 
 static tipc_status connection(struct tipc_consumer *c, struct tipc_pool **out)
 {
-    return connection_ex(c, out, NULL);
+    return connection_ex(c, out, NULL, 0);
 }
 
 tipc_status tipc_consumer_connect(tipc_consumer *c)
@@ -337,7 +359,7 @@ tipc_status tipc_consumer_wait(tipc_consumer *c, int64_t timeout_ns)
     for (;;) {
         struct tipc_pool *pool = NULL;
         int dropped = 0;
-        tipc_status st = connection_ex(c, &pool, &dropped);
+        tipc_status st = connection_ex(c, &pool, &dropped, 1);
         if (st == TIPC_E_NOT_CONNECTED && dropped)
             return tipc__fail(TIPC_E_CLOSED, "pool '%s': the producer is gone", c->md.name);
         if (st == TIPC_E_NOT_CONNECTED) {

@@ -232,17 +232,33 @@ static void msg_from_md(tensor_ipc_PoolMeta *m, const struct tipc_metadata *md, 
     m->payload._buffer = (uint8_t *)md->payload;
 }
 
+/* A bounded string field that ends within its array. */
+#define STR_OK(field) (memchr((field), '\0', sizeof(field)) != NULL)
+
 tipc_status tipc__dds_meta_from_msg(struct tipc_metadata *md, const tensor_ipc_PoolMeta *m)
 {
     memset(md, 0, sizeof *md);
-    /* Bounded strings arrive NUL-terminated within their arrays (idlc checks
-     * bounds on deserialisation); sequences are checked here. */
+    /* Cyclone's deserialiser ends bounded strings within their arrays, but
+     * nothing here relies on it: every string is checked before it is read
+     * as one, the key (the pool name) first, since sentences quote it. */
+    if (!STR_OK(m->pool))
+        return tipc__fail(TIPC_E_CORRUPT,
+                          "pool '%.*s': malformed metadata message over DDS: the pool name is "
+                          "not terminated", TIPC_NAME_MAX, m->pool);
     const char *pool = m->pool;
-    if (strnlen(m->pool, sizeof m->pool) > TIPC_NAME_MAX ||
-        strnlen(m->device, sizeof m->device) > TIPC_DEVICE_MAX ||
+    if (!STR_OK(m->dtype) || !STR_OK(m->backend) || !STR_OK(m->device) ||
+        !STR_OK(m->shm_name) || !STR_OK(m->hostname))
+        return tipc__fail(TIPC_E_CORRUPT, "pool '%s': malformed metadata message over DDS: a "
+                          "string field is not terminated", pool);
+    if (strlen(m->pool) > TIPC_NAME_MAX || strlen(m->device) > TIPC_DEVICE_MAX ||
         m->shape._length > TIPC_MAX_DIMS || (m->shape._length && !m->shape._buffer) ||
         m->payload._length > TIPC_PAYLOAD_MAX || (m->payload._length && !m->payload._buffer))
         return tipc__fail(TIPC_E_CORRUPT, "pool '%s': malformed metadata message over DDS", pool);
+    /* A later layout may mean other things by the same fields. */
+    if (m->version != 1)
+        return tipc__fail(TIPC_E_CORRUPT,
+                          "pool '%s': metadata over DDS has message version %u; this library "
+                          "reads version 1 only", pool, (unsigned)m->version);
     strcpy(md->name, m->pool);
     strcpy(md->device, m->device);
     md->dtype = tipc_dtype_from_name(m->dtype);
@@ -251,6 +267,13 @@ tipc_status tipc__dds_meta_from_msg(struct tipc_metadata *md, const tensor_ipc_P
         return tipc__fail(TIPC_E_CORRUPT, "pool '%s': metadata over DDS names an unknown %s '%.16s'",
                           pool, md->dtype == TIPC_DTYPE_INVALID ? "dtype" : "backend",
                           md->dtype == TIPC_DTYPE_INVALID ? m->dtype : m->backend);
+    /* Only torch_cuda carries a payload (its CUDA IPC handle): one on a host
+     * pool is not ours to keep, nor to hand on to anyone. */
+    if (md->backend != TIPC_BACKEND_TORCH_CUDA && m->payload._length)
+        return tipc__fail(TIPC_E_CORRUPT,
+                          "pool '%s': metadata over DDS carries a %u-byte payload, but a %s pool "
+                          "has none", pool, (unsigned)m->payload._length,
+                          tipc_backend_name(md->backend));
     md->ndim = m->shape._length;
     md->history_len = m->history_len;
     for (uint32_t i = 0; i < md->ndim; i++)
@@ -539,6 +562,101 @@ tipc_status tipc_discover_pools(tipc_context *ctx, int64_t wait_ns, tipc_metadat
     *out_list = list;
     *out_count = count;
     return TIPC_OK;
+}
+
+/* The newest alive announcement of @p name in @p reader: TIPC_OK (validated
+ * into *md), TIPC_E_CORRUPT (sentence set), or TIPC_E_NOT_CONNECTED (none). */
+static tipc_status read_announcement(dds_entity_t reader, const char *name,
+                                     struct tipc_metadata *md)
+{
+    tensor_ipc_PoolMeta key;
+    memset(&key, 0, sizeof key);
+    COPY_STR(key.pool, name);
+    dds_instance_handle_t handle = dds_lookup_instance(reader, &key);
+    if (handle == DDS_HANDLE_NIL)
+        return TIPC_E_NOT_CONNECTED;
+    void *samples[1] = {NULL};
+    dds_sample_info_t info;
+    int n = dds_read_instance(reader, samples, &info, 1, 1, handle);
+    if (n <= 0)
+        return TIPC_E_NOT_CONNECTED;
+    tipc_status st = TIPC_E_NOT_CONNECTED;
+    if (info.valid_data && info.instance_state == DDS_IST_ALIVE)
+        st = tipc__dds_meta_from_msg(md, samples[0]);
+    dds_return_loan(reader, samples, n);
+    return st;
+}
+
+tipc_status tipc_discover_pool(tipc_context *ctx, const char *name, int64_t wait_ns,
+                               tipc_metadata **out)
+{
+    TIPC_CHECK_ARG(out, "out is NULL");
+    *out = NULL;
+    TIPC_CHECK_ARG(name, "pool name is NULL");
+    tipc_status st = tipc__check_name(name);
+    if (st)
+        return st;
+    if (wait_ns < 0 && wait_ns != TIPC_TIMEOUT_INFINITE)
+        return tipc__fail(TIPC_E_INVALID,
+                          "pool '%s': discovery wait of %lld ns is negative (use "
+                          "TIPC_TIMEOUT_INFINITE to wait forever)", name, (long long)wait_ns);
+    if ((st = resolve(&ctx)))
+        return st;
+    dds_qos_t *q = meta_qos();
+    dds_entity_t topic = dds_create_topic(ctx->participant, &tensor_ipc_PoolMeta_desc,
+                                          DIRECTORY_TOPIC, q, NULL);
+    dds_entity_t reader = topic < 0 ? topic : dds_create_reader(ctx->participant, topic, q, NULL);
+    dds_delete_qos(q);
+    dds_entity_t fresh = reader < 0 ? reader
+                                    : dds_create_readcondition(reader, DDS_NOT_READ_SAMPLE_STATE);
+    dds_entity_t waitset = fresh < 0 ? fresh : dds_create_waitset(ctx->participant);
+    dds_return_t rc = waitset < 0 ? waitset : dds_waitset_attach(waitset, fresh, 0);
+    if (rc < 0) {
+        st = dds_fail(rc, name, "directory reader");
+        goto out;
+    }
+    const dds_time_t now = dds_time();
+    const dds_time_t deadline = wait_ns < 0 || wait_ns >= DDS_NEVER - now ? DDS_NEVER
+                                                                          : now + wait_ns;
+    struct tipc_metadata md;
+    char malformed[512] = "";
+    for (;;) {
+        st = read_announcement(reader, name, &md);
+        if (st == TIPC_OK)
+            break;
+        if (st == TIPC_E_CORRUPT) /* a valid announcement may still replace it */
+            snprintf(malformed, sizeof malformed, "%s", tipc_last_error());
+        if (dds_time() >= deadline)
+            break;
+        if (dds_waitset_wait_until(waitset, NULL, 0, deadline) > 0) {
+            /* Mark what arrived read (other pools share the directory), so
+             * the condition triggers again only on the next announcement. */
+            void *samples[16] = {NULL};
+            dds_sample_info_t infos[16];
+            int n = dds_read_mask(reader, samples, infos, 16, 16, DDS_NOT_READ_SAMPLE_STATE);
+            if (n > 0)
+                dds_return_loan(reader, samples, n);
+        }
+    }
+    if (st == TIPC_OK) {
+        if (!(*out = malloc(sizeof md)))
+            st = tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", name);
+        else
+            **out = md;
+    } else if (malformed[0]) {
+        st = tipc__fail(TIPC_E_CORRUPT, "%s", malformed);
+    } else {
+        st = tipc__fail(TIPC_E_NOT_CONNECTED, "pool '%s': not announced in DDS domain %d", name,
+                        (int)ctx->domain_id);
+    }
+out:
+    if (waitset > 0)
+        dds_delete(waitset);
+    if (reader > 0)
+        dds_delete(reader);
+    if (topic > 0)
+        dds_delete(topic);
+    return st;
 }
 
 void tipc_pool_list_free(tipc_metadata **list, size_t count)

@@ -2,7 +2,7 @@
 #
 # Usage in a test:  source "$(dirname "$0")/cli_common.sh" "$@"
 # $1 is the tipc executable. Each test gets pool names under a prefix of its
-# own ($TAG) and a DDS domain of its own, starts processes with start_bg, and
+# own ($TAG) and $TIPC_DOMAIN_ID (or a DDS domain of its own), starts processes with start_bg, and
 # polls for conditions with deadlines (wait_until). The EXIT trap stops every
 # background process and removes this test's files from /dev/shm.
 set -u
@@ -12,8 +12,9 @@ TIPC=${1:?usage: $0 path/to/tipc}
 : "${CYCLONEDDS_URI:?CYCLONEDDS_URI must be set (keep DDS on loopback)}"
 PY=/usr/bin/python3
 TAG="tipccli$$"
-# A domain per test: parallel tests never see each other's pools.
-export TIPC_DOMAIN_ID=$((100 + $$ % 100))
+# The caller's domain when it chose one (TIPC_DOMAIN_ID), else a domain per
+# test; pool names carry $TAG either way, so parallel tests do not mix.
+export TIPC_DOMAIN_ID=${TIPC_DOMAIN_ID:-$((100 + $$ % 100))}
 WORK=$(mktemp -d /tmp/tipc-cli.XXXXXX)
 BG_PIDS=()
 

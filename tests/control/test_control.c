@@ -14,7 +14,8 @@
  *   7 protocol conformance ..... protocol_conformance_raw_dds
  *   8 DDS never trusted ........ malformed_announcements_never_trusted,
  *                                lie_matching_consumer_not_segment,
- *                                forged_announcement_does_not_block_valid_segment
+ *                                forged_announcement_does_not_block_valid_segment,
+ *                                forged_announcements_do_not_end_wait
  *
  * Each test case is its own CTest test (CK_RUN_CASE), uses pool names holding
  * the test's pid, waits only on conditions with deadlines, and ends with
@@ -779,6 +780,9 @@ START_TEST(malformed_announcements_never_trusted)
         /* a torch_cuda announcement whose payload is no CUDA IPC payload */
         {"m-cuda", "uint8:64:numpy:4", "backend=torch_cuda device=cuda:0 payload_len=256", 0, 1,
          "CUDA payload of 256 bytes"},
+        /* a later message version, and a payload on a host pool */
+        {"m-version", "uint8:64:numpy:4", "version=2", 0, 1, "version 2"},
+        {"m-payload", "uint8:64:numpy:4", "payload_len=16", 0, 1, "16-byte payload"},
         /* consistent, but not what the consumer expects / no segment behind */
         {"m-pid", "uint8:64:numpy:4", "creator_pid=1 incarnation=0", 1, 0, NULL},
         {"m-valid", "uint8:64:numpy:4", "", 1, 0, NULL}, /* control: consistent, written last */
@@ -824,7 +828,8 @@ START_TEST(malformed_announcements_never_trusted)
         /* The sentence gives the cause once, readably. */
         const char *sentence = strstr(l, " | ");
         sentence = sentence ? sentence + 3 : "";
-        int reported = contains(l, "TIPC_E_CORRUPT") || contains(l, "TIPC_E_MISMATCH");
+        int reported = contains(l, "TIPC_E_CORRUPT") || contains(l, "TIPC_E_MISMATCH") ||
+                       contains(sentence, "ignored a");
         const char *twice = strstr(sentence, "over DDS");
         int garbled = twice && strstr(twice + 1, "over DDS") != NULL;
         if (reported && (garbled || (lies[i].cause && !contains(sentence, lies[i].cause)))) {
@@ -982,6 +987,131 @@ START_TEST(forged_announcement_does_not_block_valid_segment)
 }
 END_TEST
 
+/* Forged announcements never end a wait (tipc_consumer_wait, with a timeout
+ * or forever): only a local segment or a validated announcement decides. A
+ * hostile raw-DDS writer announces the pool first malformed, then well formed
+ * but mismatching; consumers wait (one from before the lies, one from after);
+ * then the real producer starts in another process, and every waiter
+ * connects and reads its frame. Meanwhile get reports the malformed
+ * announcement as NOT_CONNECTED (naming it), the mismatching one as
+ * MISMATCH, and a wait with a short timeout ends NOT_CONNECTED at its
+ * deadline naming the mismatching announcement. */
+START_TEST(forged_announcements_do_not_end_wait)
+{
+    ph_begin("forged_announcements_do_not_end_wait");
+    const char *pool = ctl_pool("waitlie");
+    const char *malformed = "frame_bytes=1";
+    const char *mismatching = "dtype=float64 shape=4096 history_len=8";
+
+    ph_child *w1 = ctl_agent("waiter (forever, from before the lies)");
+    ctl_cmd_ok(w1, T_START, "cons 0 %s %s", pool, SPEC);
+    ph_child *w2 = ctl_agent("waiter (60 s, from after the lies)");
+    ctl_cmd_ok(w2, T_START, "cons 0 %s %s", pool, SPEC);
+    ph_child *g = ctl_agent("getter");
+    ctl_cmd_ok(g, T_START, "cons 0 %s %s", pool, SPEC);
+    ctl_cmd_ok(w1, T_CMD, "waitblock 0 inf");
+    wait_until_blocked(w1);
+
+    ph_child *a = ctl_spawn("liar", "announce", NULL);
+    ctl_expect_line(a, T_START, "liar ready");
+    PH_ASSERT(ph_starts(a->line, "ok"), "announcer: %s", a->line);
+
+    /* The malformed lie: get says NOT_CONNECTED, naming what it ignored. */
+    ctl_cmd_ok(a, T_CMD, "lie %s %s", pool, malformed);
+    ctl_cmd_ok(a, ctl_ms(T_SEE) + T_CMD, "sync %lld", (long long)ctl_ms(T_SEE));
+    char seen_malformed[1024];
+    int64_t deadline = mono_ns() + ctl_ms(T_SEE) * 1000000;
+    for (;;) {
+        const char *l = ctl_cmd(g, T_CMD, "get1 0");
+        snprintf(seen_malformed, sizeof seen_malformed, "%s", l);
+        if (!ph_starts(l, "err TIPC_E_NOT_CONNECTED") || contains(l, "announcement") ||
+            mono_ns() > deadline)
+            break;
+        mono_sleep_ms(5);
+    }
+    ph_log("get with the malformed announcement around: %s", seen_malformed);
+
+    /* The mismatching lie replaces it: a single get may report it. */
+    ctl_cmd_ok(a, T_CMD, "lie %s %s", pool, mismatching);
+    ctl_cmd_ok(a, ctl_ms(T_SEE) + T_CMD, "sync %lld", (long long)ctl_ms(T_SEE));
+    char seen_mismatch[1024];
+    deadline = mono_ns() + ctl_ms(T_SEE) * 1000000;
+    for (;;) {
+        const char *l = ctl_cmd(g, T_CMD, "get1 0");
+        snprintf(seen_mismatch, sizeof seen_mismatch, "%s", l);
+        if (!ph_starts(l, "err TIPC_E_NOT_CONNECTED") || contains(l, "mismatching") ||
+            mono_ns() > deadline)
+            break;
+        mono_sleep_ms(5);
+    }
+    ph_log("get with the mismatching announcement around: %s", seen_mismatch);
+
+    /* A wait with a timeout runs to its deadline and then names the lie. */
+    const long short_ms = 1000;
+    const char *l = ctl_cmd_ok(g, T_CMD, "waitblock 0 %ld", short_ms);
+    long long t0 = 0, t1 = 0;
+    PH_ASSERT(sscanf(l, "ok blocking %lld", &t0) == 1, "waitblock: '%s'", l);
+    l = ctl_expect_line(g, short_ms + T_CMD, "the end of a short wait");
+    char short_wait[1024];
+    snprintf(short_wait, sizeof short_wait, "%s", l);
+    char st[64] = "";
+    PH_ASSERT(sscanf(short_wait, "done %63s %lld", st, &t1) == 2, "short wait: '%s'", l);
+
+    /* A waiter from after the lies. A wait that (wrongly) ended at once is
+     * reported by its 'done' line below, so this only gives it a chance to
+     * block before the producer comes. */
+    ctl_cmd_ok(w2, T_CMD, "waitblock 0 %lld", (long long)ctl_ms(60000));
+    deadline = mono_ns() + ctl_ms(5000) * 1000000;
+    while (ph_in_futex(w2->pid) == 0 && mono_ns() < deadline)
+        mono_sleep_ms(1);
+
+    /* The real producer, in its own process. */
+    ph_child *p = ctl_agent("real producer");
+    long pid = start_producer(p, 0, pool, SPEC);
+    ctl_cmd_ok(p, T_CMD, "put 0 1 %ld", pid);
+    char st1[64], st2[64];
+    long long t_done;
+    read_done(w1, ctl_ms(T_SEE) + T_CMD, st1, sizeof st1, &t_done);
+    ph_log("forever waiter: %s", w1->line);
+    read_done(w2, ctl_ms(T_SEE) + T_CMD, st2, sizeof st2, &t_done);
+    ph_log("60 s waiter: %s", w2->line);
+    PH_ASSERT(!strcmp(st1, "TIPC_OK") && !strcmp(st2, "TIPC_OK"),
+              "a waiting consumer of %s ended its wait on a forged announcement ('%s', then "
+              "'%s') instead of waiting for its producer: forever -> %s, 60 s -> %s", pool,
+              malformed, mismatching, st1, st2);
+    struct got r1 = get_ok(w1, 0, 1, (unsigned long long)pid, ctl_ms(T_SEE));
+    struct got r2 = get_ok(w2, 0, 1, (unsigned long long)pid, ctl_ms(T_SEE));
+    struct got r3 = get_ok(g, 0, 1, (unsigned long long)pid, ctl_ms(T_SEE));
+    PH_ASSERT(r1.newest == 0 && r2.newest == 0 && r3.newest == 0, "read frames %llu %llu %llu",
+              r1.newest, r2.newest, r3.newest);
+
+    /* What get and the short wait said while only the lies were around. */
+    PH_ASSERT(ph_starts(seen_malformed, "err TIPC_E_NOT_CONNECTED") &&
+                  contains(seen_malformed, "ignored a malformed announcement") &&
+                  contains(seen_malformed, "inconsistent sizes") &&
+                  contains(seen_malformed, pool),
+              "get of %s with only a malformed announcement ('%s') around answered '%s'", pool,
+              malformed, seen_malformed);
+    PH_ASSERT(ph_starts(seen_mismatch, "err TIPC_E_MISMATCH") && contains(seen_mismatch, "dtype"),
+              "get of %s with a mismatching announcement ('%s') around answered '%s'", pool,
+              mismatching, seen_mismatch);
+    PH_ASSERT(!strcmp(st, "TIPC_E_NOT_CONNECTED") && contains(short_wait, "mismatching") &&
+                  contains(short_wait, "dtype"),
+              "a %ld ms wait with a mismatching announcement around answered '%s'", short_ms,
+              short_wait);
+    PH_ASSERT(t1 - t0 >= short_ms * 1000000LL,
+              "a %ld ms wait ended after %lld ms: '%s'", short_ms, (t1 - t0) / 1000000,
+              short_wait);
+
+    ph_quit(a, T_CMD);
+    ph_quit(w1, T_CMD);
+    ph_quit(w2, T_CMD);
+    ph_quit(g, T_CMD);
+    ph_quit(p, T_CMD);
+    ph_finish();
+}
+END_TEST
+
 /* ---------------------------------------------------------------- main --- */
 
 static void add(Suite *s, TCase *tc, const TTest *t) { ph_add_case(s, tc, t, 0); }
@@ -1004,6 +1134,8 @@ static Suite *control_suite(void)
     add(s, tcase_create("lie_matching_consumer_not_segment"), lie_matching_consumer_not_segment);
     add(s, tcase_create("forged_announcement_does_not_block_valid_segment"),
         forged_announcement_does_not_block_valid_segment);
+    add(s, tcase_create("forged_announcements_do_not_end_wait"),
+        forged_announcements_do_not_end_wait);
     return s;
 }
 

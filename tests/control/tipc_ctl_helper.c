@@ -28,8 +28,9 @@
  *   connect <id> <timeout_ms>         retry connect while NOT_CONNECTED -> status
  *   connected <id>                    -> "ok <tipc_consumer_is_connected>"
  *   wait <id> <timeout_ms>            tipc_consumer_wait -> "ok <ns>" / "err <STATUS> <ns> ..."
- *   waitblock <id> <timeout_ms>       "ok blocking", then tipc_consumer_wait
- *                                     (one call) -> "done <STATUS> <mono ns> <sentence>"
+ *   waitblock <id> <timeout_ms|inf>   "ok blocking", then tipc_consumer_wait
+ *                                     (one call; inf: TIPC_TIMEOUT_INFINITE)
+ *                                     -> "done <STATUS> <mono ns> <sentence>"
  *   pollgone <id> <timeout_ms>        "ok polling", then get every ms until it
  *                                     says NOT_CONNECTED or CLOSED -> "done <STATUS> <mono ns> ..."
  *   probe <id> <rounds> [settle_ms]   every read call, rounds times, on a pool
@@ -37,8 +38,9 @@
  *                                     -> "ok <statuses seen> | <last sentence>";
  *                                     first retries connect (which must not
  *                                     succeed either) up to settle_ms while it
- *                                     says NOT_CONNECTED (the lie may still be
- *                                     on its way into the reader)
+ *                                     says NOT_CONNECTED without mentioning an
+ *                                     announcement (the lie may still be on its
+ *                                     way into the reader)
  *   discover <wait_ms> <timeout_ms> <must,must...> <prefix>
  *                                     list pools until every <must> is listed ->
  *                                     "ok <n> <name>,<pid>,<dtype>,<shape>,<fb>;..."
@@ -276,7 +278,8 @@ static void cmd_probe(tipc_consumer *c, int rounds, int64_t settle_ms)
             hio_reply("bad connect returned TIPC_OK on a pool announced with lies (settling)");
             return;
         }
-        if (st != TIPC_E_NOT_CONNECTED || mono_ns() >= settle_end)
+        if (st != TIPC_E_NOT_CONNECTED || strstr(hio_last_error(), "announcement") ||
+            mono_ns() >= settle_end)
             break;
         mono_sleep_ms(2);
     }
@@ -508,7 +511,8 @@ static int agent_main(void)
         } else if (!strcmp(cmd, "wait")) {
             hio_wait(c, (a[1] ? atoll(a[1]) : 0) * 1000000);
         } else if (!strcmp(cmd, "waitblock")) {
-            int64_t t = (a[1] ? atoll(a[1]) : 10000) * 1000000;
+            int64_t t = a[1] && !strcmp(a[1], "inf") ? TIPC_TIMEOUT_INFINITE
+                                                     : (a[1] ? atoll(a[1]) : 10000) * 1000000;
             hio_reply("ok blocking %lld", (long long)mono_ns());
             tipc_status st = tipc_consumer_wait(c, t);
             int64_t now = mono_ns();

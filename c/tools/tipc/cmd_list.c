@@ -39,7 +39,9 @@ static const char info_help[] =
     "  --domain N   DDS domain id (global option)\n"
     "  -h, --help   show this help\n"
     "\n"
-    "Exits 1 when the pool is not announced in the domain.\n";
+    "Exits 1 when the pool is not announced in the domain, or when its\n"
+    "announcement is malformed (the reason is printed; with --json as\n"
+    "{\"name\", \"announced\": true, \"malformed\": true, \"error\"}).\n";
 
 enum { OPT_WAIT = 0x200, OPT_JSON, OPT_RATE_WINDOW };
 
@@ -267,8 +269,19 @@ int cli_cmd_info(struct cli *g, int argc, char **argv)
     const char *name = argv[optind];
 
     tipc_metadata *md;
-    if ((rc = cli_find_pool(g, name, wait_s, &md)))
-        return rc;
+    char why[1024];
+    tipc_status found = cli_lookup_pool(g, name, wait_s, &md, why, sizeof why);
+    if (found == TIPC_E_CORRUPT && json) {
+        /* Announced, but the announcement failed validation: say so, and why. */
+        fputs("{\"name\": ", stdout);
+        cli_json_string(stdout, name);
+        fputs(", \"announced\": true, \"malformed\": true, \"error\": ", stdout);
+        cli_json_string(stdout, why);
+        fputs("}\n", stdout);
+        return CLI_EXIT_FAIL;
+    }
+    if (found != TIPC_OK)
+        return cli_find_pool_report(g, name, found, why);
 
     /* The newest frame, read from the segment without copying it. */
     char reason[512] = "";
@@ -310,7 +323,8 @@ int cli_cmd_info(struct cli *g, int argc, char **argv)
         cli_json_string(stdout, tipc_metadata_device(md));
         fputs(", \"shm_name\": ", stdout);
         cli_json_string(stdout, tipc_metadata_shm_name(md));
-        printf(", \"pid\": %lld, \"payload_bytes\": %zu, \"reachable\": %s, \"error\": ",
+        printf(", \"pid\": %lld, \"payload_bytes\": %zu, \"announced\": true, \"malformed\": false"
+               ", \"reachable\": %s, \"error\": ",
                (long long)tipc_metadata_creator_pid(md), payload, reachable ? "true" : "false");
         if (*reason)
             cli_json_string(stdout, reason);

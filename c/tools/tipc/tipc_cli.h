@@ -58,9 +58,19 @@ void cli_cleanup(struct cli *g);
 
 /* Discovery. cli_discover: all pools announced in the domain, sorted by name.
  * cli_find_pool: poll discovery until @p name is announced or @p wait_s passed
- * (wait_s < 0: forever); prints the reason and returns CLI_EXIT_FAIL if not found. */
+ * (wait_s < 0: forever); prints the reason and returns CLI_EXIT_FAIL if not
+ * found, or if its announcement is malformed (the reason says why). */
 int cli_discover(struct cli *g, double wait_s, tipc_metadata ***list, size_t *count);
 int cli_find_pool(struct cli *g, const char *name, double wait_s, tipc_metadata **out);
+/* cli_find_pool without the message: TIPC_OK, TIPC_E_NOT_CONNECTED (not
+ * announced), TIPC_E_CORRUPT (announced, but only malformed) or another
+ * error; @p why receives the reason (for CORRUPT, the validation sentence
+ * without the leading "pool '<name>': "). */
+tipc_status cli_lookup_pool(struct cli *g, const char *name, double wait_s, tipc_metadata **out,
+                            char *why, size_t why_size);
+/* Print the message of cli_find_pool for a cli_lookup_pool result; returns
+ * the exit code. */
+int cli_find_pool_report(struct cli *g, const char *name, tipc_status st, const char *why);
 
 /* cli_find_pool, then a consumer of that pool in @p g's context: the start
  * of every command that follows one pool. Returns a CLI_EXIT_* code; Ctrl-C

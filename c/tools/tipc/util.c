@@ -155,38 +155,73 @@ int cli_discover(struct cli *g, double wait_s, tipc_metadata ***list, size_t *co
     return CLI_EXIT_OK;
 }
 
-int cli_find_pool(struct cli *g, const char *name, double wait_s, tipc_metadata **out)
+tipc_status cli_lookup_pool(struct cli *g, const char *name, double wait_s, tipc_metadata **out,
+                            char *why, size_t why_size)
 {
     *out = NULL;
+    why[0] = '\0';
     tipc_context *ctx = cli_context(g);
-    if (!ctx)
-        return CLI_EXIT_FAIL;
-    const int64_t slice = 200000000LL; /* re-read the directory every 200 ms */
+    if (!ctx) {
+        snprintf(why, why_size, "no DDS context");
+        return TIPC_E_SYSTEM;
+    }
+    /* In slices, so that Ctrl-C ends the search. A malformed announcement
+     * is reported only if no valid one arrives within the wait. */
+    const int64_t slice = 200000000LL;
     const int64_t start = cli_mono_ns();
     const int64_t deadline = wait_s < 0 ? -1 : start + (int64_t)(wait_s * 1e9);
+    char malformed[1024] = "";
+    tipc_status st;
     for (;;) {
         int64_t now = cli_mono_ns();
         int64_t w = slice;
         if (deadline >= 0 && deadline - now < w)
             w = deadline - now > 0 ? deadline - now : 0;
-        tipc_metadata **list = NULL;
-        size_t n = 0;
-        tipc_status st = tipc_discover_pools(ctx, w, &list, &n);
-        if (st)
-            return cli_fail_status(st, "pool discovery failed");
-        for (size_t i = 0; i < n && !*out; i++)
-            if (strcmp(tipc_metadata_name(list[i]), name) == 0)
-                st = tipc_metadata_clone(out, list[i]);
-        tipc_pool_list_free(list, n);
-        if (st)
-            return cli_fail_status(st, "pool discovery failed");
-        if (*out)
-            return CLI_EXIT_OK;
+        st = tipc_discover_pool(ctx, name, w, out);
+        if (st == TIPC_E_CORRUPT) {
+            /* The sentence names the pool first; it is named by the caller. */
+            const char *e = tipc_last_error();
+            size_t n = strlen(name);
+            if (strncmp(e, "pool '", 6) == 0 && strncmp(e + 6, name, n) == 0 &&
+                strncmp(e + 6 + n, "': ", 3) == 0)
+                e += 9 + n;
+            snprintf(malformed, sizeof malformed, "%s", e);
+        } else if (st != TIPC_E_NOT_CONNECTED) {
+            if (st != TIPC_OK)
+                snprintf(why, why_size, "%s", tipc_last_error());
+            return st;
+        }
         if (cli_stop || (deadline >= 0 && cli_mono_ns() >= deadline))
             break;
     }
-    return cli_fail("pool '%s' not found in DDS domain %d (waited %.1f s; see 'tipc list')", name,
-                    (int)tipc_context_domain_id(ctx), (double)(cli_mono_ns() - start) / 1e9);
+    if (malformed[0]) {
+        snprintf(why, why_size, "%s", malformed);
+        return TIPC_E_CORRUPT;
+    }
+    snprintf(why, why_size, "not found in DDS domain %d (waited %.1f s; see 'tipc list')",
+             (int)tipc_context_domain_id(ctx), (double)(cli_mono_ns() - start) / 1e9);
+    return TIPC_E_NOT_CONNECTED;
+}
+
+int cli_find_pool_report(struct cli *g, const char *name, tipc_status st, const char *why)
+{
+    if (st == TIPC_OK)
+        return CLI_EXIT_OK;
+    if (st == TIPC_E_NOT_CONNECTED)
+        return cli_fail("pool '%s' %s", name, why);
+    if (st == TIPC_E_CORRUPT)
+        return cli_fail("pool '%s' is announced, but its announcement is malformed: %s (%s)", name,
+                        why, tipc_status_name(st));
+    if (!g->ctx)
+        return CLI_EXIT_FAIL; /* cli_context printed why */
+    return cli_fail("pool '%s': discovery failed: %s (%s)", name, why, tipc_status_name(st));
+}
+
+int cli_find_pool(struct cli *g, const char *name, double wait_s, tipc_metadata **out)
+{
+    char why[1024];
+    tipc_status st = cli_lookup_pool(g, name, wait_s, out, why, sizeof why);
+    return cli_find_pool_report(g, name, st, why);
 }
 
 tipc_status cli_open_local(const tipc_metadata *md, tipc_consumer **out)
