@@ -400,9 +400,12 @@ void tipc__ring_commit(struct tipc_ring *ring, uint64_t index)
     struct ring_slot *slot = &ring->slots[index % ring->history_len];
     struct ring_ctl *c = ring->ctl;
     atomic_store_explicit(&slot->timestamp_ns, tipc_now_ns(), memory_order_relaxed);
-    atomic_store(&slot->seq, index + 1);
+    /* Release is enough here: a reader that sees either count also sees the
+     * frame and the slot's seq written before it. The seq_cst handshake is
+     * between begin_write's mark and the readers' bits, not here. */
+    atomic_store_explicit(&slot->seq, index + 1, memory_order_release);
     TIPC_HOOK("commit.slot");
-    atomic_store(&c->write_seq, index + 1);
+    atomic_store_explicit(&c->write_seq, index + 1, memory_order_release);
     atomic_fetch_add(&c->notify, 1);
     if (atomic_load(&c->waiters))
         futex(&c->notify, FUTEX_WAKE, INT_MAX, NULL);
