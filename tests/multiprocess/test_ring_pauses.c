@@ -64,6 +64,7 @@ static void put(tipc_producer *p, unsigned char value)
 
 /* The producer's own view of its ring, for white-box checks. */
 struct seen_ring {
+    struct tipc_pool *pool; /* a mapping without a reader entry */
     void *region;
     uint32_t history;
 };
@@ -74,12 +75,14 @@ static struct seen_ring ring_of(tipc_producer *p)
     const tipc_metadata *md = tipc_producer_metadata(p);
     struct tipc_pool *pool = NULL;
     ck_assert_int_eq(tipc__pool_open(&pool, md, -1), TIPC_OK);
-    struct seen_ring r = {pool->seg.ring, tipc_metadata_history_len(md)};
+    struct seen_ring r = {pool, pool->seg.ring, tipc_metadata_history_len(md)};
     /* Keep the mapping; drop our reader entry so the table is as before. */
     tipc__ring_free(pool->ring);
     pool->ring = NULL;
     return r;
 }
+
+static void forget_ring(struct seen_ring r) { tipc__pool_unref(r.pool); }
 
 static int owner_index(struct seen_ring r, uint64_t identity)
 {
@@ -275,6 +278,7 @@ START_TEST(claim_survives_reap_between_steps)
     ck_assert_ptr_nonnull(strstr(tipc_last_error(), pid));
     finish(&a);
     put(p, 3); /* released: now it goes through */
+    forget_ring(r);
     tipc_producer_destroy(p);
     tipc_metadata_destroy(md);
 }
@@ -321,6 +325,7 @@ START_TEST(killed_between_steps_never_leaks_entries)
     ck_assert_int_eq(entries_in_use(r), 0);
     put(p, 2); /* and the producer was never blocked */
     put(p, 3);
+    forget_ring(r);
     tipc_producer_destroy(p);
     tipc_metadata_destroy(md);
 }
@@ -352,6 +357,7 @@ START_TEST(dead_holders_reclaimed_while_producer_idle)
     /* Every dead holder's bits went with its entry. */
     ck_assert_uint_eq(atomic_load(tipc__test_ring_holders(r.region, r.history, 0)), 0);
     ck_assert_int_eq(entries_in_use(r), 0);
+    forget_ring(r);
     tipc_producer_destroy(p);
     tipc_metadata_destroy(md);
 }
