@@ -30,12 +30,15 @@
 
 enum { RING_LIVE = 1, RING_CLOSED = 2 };
 
+/* Everything a woken reader needs first is on one cache line: the commit
+ * writes write_seq and notify together, and the reader loads both. */
 struct ring_ctl {
     _Alignas(64) _Atomic uint32_t state;
     _Atomic uint32_t notify;      /* futex word, bumped on each commit */
     _Atomic uint32_t waiters;     /* readers inside FUTEX_WAIT (may overcount after a crash) */
     uint32_t history_len;         /* as formatted; checked by tipc__ring_validate */
-    _Alignas(64) _Atomic uint64_t write_seq; /* frames published */
+    _Atomic uint64_t write_seq;   /* frames published */
+    uint64_t reserved[13];
 };
 
 struct ring_slot {
