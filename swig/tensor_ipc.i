@@ -178,8 +178,11 @@ typedef struct {} Consumer;
     ~Consumer() { tipc_consumer_destroy($self); }
     void connect() { TIPC_TRY(tipc_consumer_connect($self)); }
     int is_connected() { return tipc_consumer_is_connected($self); }
-    /* timeout_ns < 0 waits forever; raises TimeoutError, NotConnectedError, ClosedError. */
+#if !defined(SWIGPYTHON) /* Python's wait (python/tipc_python_extend.i) lets signal handlers run */
+    /* timeout_ns: TIPC_TIMEOUT_INFINITE waits forever; raises TimeoutError,
+     * NotConnectedError, ClosedError. */
     void wait(int64_t timeout_ns) { TIPC_TRY(tipc_consumer_wait($self, timeout_ns)); }
+#endif
     uint64_t latest_index() {
         uint64_t index = 0;
         TIPC_TRY(tipc_consumer_latest_index($self, &index));

@@ -3,6 +3,7 @@
 
 
 
+%feature("nothreadallow") Consumer::wait;
 %feature("nothreadallow") Consumer::get_into;
 %feature("nothreadallow") Consumer::get_into_ptr;
 %feature("nothreadallow") Consumer::acquire;
@@ -10,6 +11,17 @@
 %feature("nothreadallow") Producer::loan;
 
 %extend Consumer {
+    /* Wait for a frame newer than the last one returned (timeout_ns:
+     * TIPC_TIMEOUT_INFINITE waits forever); Ctrl-C interrupts it. Raises
+     * TimeoutError, NotConnectedError, ClosedError, or what a signal handler
+     * raised (KeyboardInterrupt). */
+    PyObject *wait(int64_t timeout_ns) {
+        int st = tipc_py_wait($self, timeout_ns);
+        if (st > 0 || TIPC_TRY(st) != TIPC_OK)
+            return NULL;
+        Py_RETURN_NONE;
+    }
+
     /* get into a raw address (a CUDA tensor's data_ptr, or host memory);
      * returns (newest index, its timestamp_ns). */
     PyObject *get_into_ptr(unsigned long long address, size_t size, uint32_t count,
