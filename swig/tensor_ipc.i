@@ -195,6 +195,9 @@ typedef struct {} Consumer;
     }
 }
 
+/* Timeouts: the bindings take their defaults from here, never repeat them. */
+%constant int64_t TIMEOUT_INFINITE = TIPC_TIMEOUT_INFINITE;
+%constant int64_t PUT_TIMEOUT_DEFAULT_NS = TIPC_PUT_TIMEOUT_DEFAULT_NS;
 %constant unsigned int READ_OLDEST_FIRST = TIPC_READ_OLDEST_FIRST;
 %constant unsigned int READ_PAD_FILL = TIPC_READ_PAD_FILL;
 %constant unsigned int READ_NO_MARK = TIPC_READ_NO_MARK;

@@ -18,6 +18,7 @@ it runs unchanged::
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from typing import Any, Callable, Optional, Sequence
@@ -79,8 +80,38 @@ def _check_history(md: "PoolMetadata", history_len: Any) -> None:
         )
 
 
-def _timeout_ns(timeout: Optional[float]) -> int:
-    return -1 if timeout is None else max(0, int(timeout * 1e9))
+_NS_MAX = (1 << 63) - 1
+
+
+def _timeout_ns(pool: str, what: str, timeout: Any) -> int:
+    """Seconds (None: forever) as the C library's nanoseconds. Only the
+    conversion lives here: which values are valid is the library's rule, so a
+    negative number goes on as a negative number of ns (never as -1, which is
+    TIMEOUT_INFINITE) and the library's sentence refuses it."""
+    if timeout is None:
+        return _tipc.TIMEOUT_INFINITE
+    try:
+        if isinstance(timeout, (bool, str, bytes)):
+            raise TypeError
+        seconds = float(timeout)  # int, float, numpy scalars, Fraction, Decimal ...
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidArgumentError(
+            f"pool '{pool}': {what} {timeout!r} is not a number of seconds (None: forever)"
+        ) from None
+    if not math.isfinite(seconds):
+        raise InvalidArgumentError(
+            f"pool '{pool}': {what} {timeout!r} is not a finite number of seconds "
+            "(None waits forever)"
+        )
+    ns = seconds * 1e9
+    if ns >= _NS_MAX:
+        raise InvalidArgumentError(
+            f"pool '{pool}': {what} {timeout!r} s is longer than a 64-bit count of ns "
+            "(None waits forever)"
+        )
+    if seconds < 0:  # negative stays negative, and never -1 (TIMEOUT_INFINITE)
+        return -_NS_MAX - 1 if ns <= -_NS_MAX else min(math.floor(ns), -2)
+    return math.floor(ns)
 
 
 class _Closable:
@@ -304,7 +335,7 @@ class TensorProducer(_Closable):
         dds_participant: Any = None,
         *,
         mode: int = 0o600,
-        put_timeout: float = 1.0,
+        put_timeout: Optional[float] = _tipc.PUT_TIMEOUT_DEFAULT_NS / 1e9,
         control_plane: bool = True,
         publish_progress: bool = True,
     ) -> None:
@@ -314,7 +345,7 @@ class TensorProducer(_Closable):
         self._p = _tipc.Producer(
             pool_metadata._c,
             mode,
-            _timeout_ns(put_timeout),
+            _timeout_ns(pool_metadata.name, "put_timeout", put_timeout),
             int(control_plane),
             int(publish_progress),
         )
@@ -506,8 +537,9 @@ class TensorConsumer(_Closable):
         frame). Returns None while not connected (or, with ``block=True``, when
         no newer frame arrived within ``timeout`` seconds)."""
         if block:
+            ns = _timeout_ns(self.pool_metadata.name, "timeout", timeout)
             try:
-                self._handle().wait(_timeout_ns(timeout))
+                self._handle().wait(ns)
             except (TimeoutError, NotConnectedError, ClosedError):
                 return None
         return self._read(history_len, as_numpy, latest_first, pad, 0)
@@ -575,9 +607,11 @@ class TensorConsumer(_Closable):
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Wait for a frame newer than the last one returned; False on timeout
-        or while no producer is there."""
+        or while no producer is there. ``timeout`` in seconds, None waits
+        forever; Ctrl-C interrupts the wait (KeyboardInterrupt)."""
+        ns = _timeout_ns(self.pool_metadata.name, "timeout", timeout)
         try:
-            self._handle().wait(_timeout_ns(timeout))
+            self._handle().wait(ns)
             return True
         except (TimeoutError, NotConnectedError, ClosedError):
             return False

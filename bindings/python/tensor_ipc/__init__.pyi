@@ -225,7 +225,9 @@ class TensorProducer:
         publish_progress: bool = True,
     ) -> None:
         """``dds_participant`` is accepted for compatibility and ignored (one
-        participant per process). ``put_timeout`` None waits forever."""
+        participant per process). ``put_timeout``: seconds (default 1.0, the
+        C library's default); None waits forever; NaN, infinities and
+        negatives raise InvalidArgumentError."""
     @classmethod
     def from_sample(
         cls: Type[_Self],
@@ -341,7 +343,8 @@ class TensorConsumer:
         of any of them; None while not connected."""
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Wait for a frame newer than the last one returned; False on timeout
-        or while no producer is there."""
+        or while no producer is there. None waits forever (Ctrl-C interrupts
+        it); NaN, infinities and negatives raise InvalidArgumentError."""
     def latest_index(self) -> Optional[int]:
         """Index of the newest published frame, without reading it; None while
         not connected or before the first frame."""
