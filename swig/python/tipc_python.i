@@ -111,13 +111,9 @@ static int tipc_py_wait(tipc_consumer *c, int64_t timeout_ns)
     if (!seq)
         SWIG_fail;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    if (n > TIPC_MAX_DIMS) {
-        Py_DECREF(seq);
-        PyErr_Format(PyExc_ValueError, "shape has %zd dimensions, at most %d allowed", n,
-                     TIPC_MAX_DIMS);
-        SWIG_fail;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
+    /* More than TIPC_MAX_DIMS: the library refuses the count (with the pool's
+     * name) before it reads any dimension, so only the first ones are kept. */
+    for (Py_ssize_t i = 0; i < n && i < TIPC_MAX_DIMS; i++) {
         buf[i] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(seq, i));
         if (buf[i] == -1 && PyErr_Occurred()) {
             Py_DECREF(seq);

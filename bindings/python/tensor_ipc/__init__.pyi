@@ -81,7 +81,9 @@ def version() -> str:
 
 class PoolMetadata:
     """Description of a pool; two metadata match when every field but
-    ``creator_pid`` and ``payload`` is equal."""
+    ``creator_pid`` and ``payload`` is equal. Assigning a field is checked at
+    once (InvalidArgumentError, nothing changed) and used by the pools made
+    afterwards; a producer's or consumer's own copy cannot change."""
 
     name: str
     shape: Tuple[int, ...]

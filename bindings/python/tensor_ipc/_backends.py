@@ -82,6 +82,8 @@ def normalize_dtype(dtype: Any) -> str:
     """Accept 'float32', 'torch.float32', np.float32, torch.float32 ..."""
     name = None
     try:
+        if dtype is None:  # np.dtype(None) would be float64
+            raise TypeError
         if isinstance(dtype, str):
             name = dtype.replace("torch.", "")
             aliases = {"bool_": "bool", "float": "float32", "double": "float64", "half": "float16"}
