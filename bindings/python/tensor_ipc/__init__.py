@@ -413,20 +413,38 @@ class _Loan:
     def __init__(self, producer: "TensorProducer", as_numpy: bool) -> None:
         self._producer = producer
         self._as_numpy = as_numpy
+        self._frame = self._array = None
         self.index: Optional[int] = None
 
     def __enter__(self):
         p = self._producer
         md = p.pool_metadata
-        frame = p._handle().loan(p)
-        return _b.frame_array(frame, md.backend_type, self._as_numpy, md.dtype_str, md.shape)
+        frame = self._frame = p._handle().loan(p)
+        self._array = _b.frame_array(frame, md.backend_type, self._as_numpy, md.dtype_str, md.shape)
+        return self._array
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        h = self._producer._handle()
-        if exc_type is None:
-            self.index = h.commit()
-        else:
-            h.discard()
+        try:
+            h = self._producer._handle()
+            if exc_type is None:
+                self.index = h.commit()
+            else:
+                h.discard()
+        finally:
+            self._end()
+
+    def _end(self) -> None:
+        """After commit or discard the slot belongs to the pool again: the
+        array given out can no longer write it (numpy: read-only; torch: the
+        tensor lets go of the memory), nor can its Frame export it again."""
+        frame, arr = self._frame, self._array
+        self._frame = self._array = None
+        if frame is not None:
+            frame._end_loan()
+        if isinstance(arr, np.ndarray):
+            arr.flags.writeable = False
+        elif arr is not None:
+            arr.set_()  # an empty tensor: indexing it raises, and it holds no pool memory
 
     def __repr__(self) -> str:
         md = self._producer.pool_metadata
