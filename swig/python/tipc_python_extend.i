@@ -4,6 +4,7 @@
 
 
 %feature("nothreadallow") Consumer::wait;
+%feature("nothreadallow") Consumer::read_into;
 %feature("nothreadallow") Consumer::get_into;
 %feature("nothreadallow") Consumer::get_into_ptr;
 %feature("nothreadallow") Consumer::acquire;
@@ -20,6 +21,43 @@
         if (st > 0 || TIPC_TRY(st) != TIPC_OK)
             return NULL;
         Py_RETURN_NONE;
+    }
+
+    /* get() in one call: with block, first wait (as wait(), timeout_ns), then
+     * copy the latest count frames into dst. Returns (newest index, its
+     * timestamp_ns), or None when there is nothing to read: not connected, no
+     * frame yet, producer gone, or (block) no newer frame in time. */
+    PyObject *read_into(void *dst, size_t dst_size, uint32_t count, unsigned int flags, int block,
+                        int64_t timeout_ns) {
+        int st = TIPC_OK;
+        if (block) {
+            st = tipc_py_wait($self, timeout_ns);
+            if (st > 0)
+                return NULL; /* a signal handler raised */
+            if (st == TIPC_E_TIMEOUT || st == TIPC_E_NOT_CONNECTED || st == TIPC_E_CLOSED)
+                Py_RETURN_NONE;
+            if (TIPC_TRY(st) != TIPC_OK)
+                return NULL;
+        }
+        tipc_frame_info info[1];
+        tipc_frame_info *infos = count == 1 ? info : PyMem_Malloc(count * sizeof *infos);
+        if (!infos)
+            return PyErr_NoMemory();
+        Py_BEGIN_ALLOW_THREADS
+        st = tipc_consumer_get($self, dst, dst_size, count, flags, infos);
+        Py_END_ALLOW_THREADS
+        PyObject *r = NULL;
+        if (st == TIPC_OK) {
+            uint32_t newest = (flags & TIPC_READ_OLDEST_FIRST) ? count - 1 : 0;
+            r = Py_BuildValue("(KL)", (unsigned long long)infos[newest].index,
+                              (long long)infos[newest].timestamp_ns);
+        }
+        if (infos != info)
+            PyMem_Free(infos);
+        if (st == TIPC_E_NOT_CONNECTED || st == TIPC_E_NO_DATA || st == TIPC_E_CLOSED)
+            Py_RETURN_NONE;
+        TIPC_TRY(st);
+        return r;
     }
 
     /* get into a raw address (a CUDA tensor's data_ptr, or host memory);

@@ -446,3 +446,16 @@ def test_put_torch_conj_neg_and_expanded_views(pool_name):
     finally:
         c.cleanup()
         p.cleanup()
+
+
+def test_numpy_array_refused_by_a_float64_torch_pool(pool_name):
+    """put()'s numpy fast path must not take a torch pool's frame (numpy's
+    dtype('float64') == None is True)."""
+    p, c = pair(pool_name(), torch.zeros(3, dtype=torch.float64))
+    try:
+        with pytest.raises(InvalidArgumentError, match="torch"):
+            p.put(np.ones(3, np.float64))
+        assert p.frames_written == 0
+    finally:
+        c.cleanup()
+        p.cleanup()

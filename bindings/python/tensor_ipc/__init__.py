@@ -87,6 +87,8 @@ def _timeout_ns(pool: str, what: str, timeout: Any) -> int:
     TIMEOUT_INFINITE) and the library's sentence refuses it."""
     if timeout is None:
         return _tipc.TIMEOUT_INFINITE
+    if (timeout.__class__ is float or timeout.__class__ is int) and 0 <= timeout < 9e9:
+        return int(timeout * 1e9)  # the common case (NaN fails the comparison)
     try:
         if isinstance(timeout, (bool, str, bytes)):
             raise TypeError
@@ -479,6 +481,7 @@ class TensorProducer(_Closable):
         self._p = _tipc.Producer(md._c, mode, timeout_ns, int(control_plane), int(publish_progress))
         object.__setattr__(md, "_creator_pid", os.getpid())
         # put()'s fast path: a numpy array of exactly the pool's dtype and shape.
+        self._shape = md.shape
         self._np_dtype = (
             _b.numpy_dtype(md.dtype_str)
             if md.backend_type == "numpy" and md.dtype_str != "bfloat16"
@@ -505,14 +508,16 @@ class TensorProducer(_Closable):
     def put(self, data: Any) -> int:
         """Copy ``data`` (right shape, dtype and backend; any strides) into the
         next frame and publish it. Returns the frame index."""
+        want = self._np_dtype  # None unless a numpy pool (np.dtype == None is float64!)
+        if type(data) is np.ndarray and want is not None and self._p is not None:
+            dt = data.dtype
+            if (
+                (dt is want or dt == want)
+                and data.shape == self._shape
+                and data.flags.c_contiguous
+            ):
+                return self._p.put(data)
         md = self.pool_metadata
-        if (
-            type(data) is np.ndarray
-            and data.dtype == self._np_dtype
-            and data.shape == md.shape
-            and data.flags.c_contiguous
-        ):
-            return self._handle().put(data)
         if md.backend_type == "torch_cuda":
             address, nbytes, _keep = _b.cuda_source(data, md.name, md.device, md.shape, md.dtype_str)
             return self._handle().put_ptr(address, nbytes)
@@ -609,6 +614,10 @@ class TensorConsumer(_Closable):
         self._c = None
         md = self.pool_metadata = pool_metadata._bound("consumer")
         self._c = _tipc.Consumer(md._c, int(control_plane))
+        # get()'s fast path: host pools copy into a numpy array of this dtype.
+        self._shape = md.shape
+        self._host_dtype = None if md.backend_type == "torch_cuda" else _b.numpy_dtype(md.dtype_str)
+        self._numpy_out = md.backend_type == "numpy"
         self._callback_owner = None
         self._lock = threading.Lock()
         self.last_index: Optional[int] = None
@@ -665,15 +674,36 @@ class TensorConsumer(_Closable):
         False). Frames not written yet are zeros (``pad="fill"``: the oldest
         frame). Returns None while not connected (or, with ``block=True``, when
         no newer frame arrived within ``timeout`` seconds)."""
-        if block:
-            ns = _timeout_ns(self.pool_metadata.name, "timeout", timeout)
-            try:
-                self._handle().wait(ns)
-            except (TimeoutError, NotConnectedError, ClosedError):
+        c = self._c
+        if (
+            c is not None
+            and history_len.__class__ is int
+            and history_len == 1
+            and latest_first is True
+            and pad == "zero"
+            and self._host_dtype is not None
+        ):
+            # The common call in as few steps as possible: one C call waits
+            # (block) and copies the frame.
+            out = np.empty(self._shape, self._host_dtype)
+            newest = c.read_into(
+                out,
+                1,
+                0,
+                block,
+                -1 if timeout is None or not block
+                else _timeout_ns(self.pool_metadata.name, "timeout", timeout),
+            )
+            if newest is None:
                 return None
-        return self._read(history_len, as_numpy, latest_first, pad, 0)
+            self.last_index, self.last_timestamp_ns = newest
+            if self._numpy_out or as_numpy:
+                return out
+            return _b.to_backend(out, "torch", False, self.pool_metadata.dtype_str)
+        ns = _timeout_ns(self.pool_metadata.name, "timeout", timeout) if block else 0
+        return self._read(history_len, as_numpy, latest_first, pad, 0, block, ns)
 
-    def _read(self, history_len, as_numpy, latest_first, pad, extra_flags):
+    def _read(self, history_len, as_numpy, latest_first, pad, extra_flags, block=False, ns=0):
         md = self.pool_metadata
         c = self._handle()
         if pad not in ("zero", "fill"):
@@ -686,6 +716,11 @@ class TensorConsumer(_Closable):
         _check_history(md, history_len)
         shape = md.shape if history_len == 1 else (history_len,) + md.shape
         if md.backend_type == "torch_cuda":
+            if block:
+                try:
+                    c.wait(ns)
+                except (TimeoutError, NotConnectedError, ClosedError):
+                    return None
             torch = _b.torch_module()
             out = torch.empty(shape, dtype=_b.torch_dtype(md.dtype_str), device=md.device)
             try:
@@ -698,9 +733,8 @@ class TensorConsumer(_Closable):
                 self.last_index, self.last_timestamp_ns = newest
             return out.cpu().numpy() if as_numpy else out
         out = _b.empty(shape, md.dtype_str)
-        try:
-            newest = c.get_into(out, history_len, flags)
-        except (NotConnectedError, NoDataError, ClosedError):
+        newest = c.read_into(out, history_len, flags, block, ns)
+        if newest is None:
             return None
         if not extra_flags & _tipc.READ_NO_MARK:
             self.last_index, self.last_timestamp_ns = newest
