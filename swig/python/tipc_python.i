@@ -72,8 +72,13 @@ static int64_t tipc_py_mono_ns(void)
  * Python's signal handlers between them. Returns the status of the wait, or
  * 1 when a signal handler raised (the Python exception is set). Values the C
  * library refuses (negatives other than TIPC_TIMEOUT_INFINITE) go to it
- * unchanged, so its sentence is the error. */
-static int tipc_py_wait(tipc_consumer *c, int64_t timeout_ns)
+ * unchanged, so its sentence is the error.
+ *
+ * With @p dst, a successful wait goes straight on to tipc_consumer_get(dst,
+ * size, count, flags, infos) without taking the GIL in between (*got = 1: the
+ * status is the get's). */
+static int tipc_py_wait_get(tipc_consumer *c, int64_t timeout_ns, void *dst, size_t size,
+                            uint32_t count, unsigned int flags, tipc_frame_info *infos, int *got)
 {
     if (timeout_ns < 0 && timeout_ns != TIPC_TIMEOUT_INFINITE)
         return tipc_consumer_wait(c, timeout_ns);
@@ -90,13 +95,22 @@ static int tipc_py_wait(tipc_consumer *c, int64_t timeout_ns)
         tipc_status st;
         Py_BEGIN_ALLOW_THREADS
         st = tipc_consumer_wait(c, slice);
+        if (st == TIPC_OK && dst) {
+            st = tipc_consumer_get(c, dst, size, count, flags, infos);
+            *got = 1;
+        }
         Py_END_ALLOW_THREADS
-        if ((st != TIPC_E_TIMEOUT && st != TIPC_E_NOT_CONNECTED) || slice == 0 ||
+        if ((st != TIPC_E_TIMEOUT && st != TIPC_E_NOT_CONNECTED) || (got && *got) || slice == 0 ||
             (deadline >= 0 && tipc_py_mono_ns() >= deadline))
             return st;
         if (PyErr_CheckSignals() < 0)
             return 1;
     }
+}
+
+static int tipc_py_wait(tipc_consumer *c, int64_t timeout_ns)
+{
+    return tipc_py_wait_get(c, timeout_ns, NULL, 0, 0, 0, NULL, NULL);
 }
 %}
 

@@ -564,7 +564,6 @@ class _View:
 
     def __enter__(self):
         c = self._consumer
-        md = c.pool_metadata
         flags = 0 if self._latest_first else _tipc.READ_OLDEST_FIRST
         try:
             frames = self._frames = c._handle().acquire(self._count, flags)
@@ -572,6 +571,10 @@ class _View:
             return None
         newest = frames[0] if self._latest_first else frames[-1]
         c.last_index, c.last_timestamp_ns = newest.index, newest.timestamp_ns
+        if c._numpy_out or (self._as_numpy and c._host_dtype is not None):
+            asarray = np.asarray  # host frames as numpy arrays, the common case
+            return [None if f is None else asarray(f) for f in frames]
+        md = c.pool_metadata
         backend, as_numpy, dtype, shape = md.backend_type, self._as_numpy, md.dtype_str, md.shape
         return [
             None if f is None else _b.frame_array(f, backend, as_numpy, dtype, shape)
@@ -716,11 +719,8 @@ class TensorConsumer(_Closable):
         _check_history(md, history_len)
         shape = md.shape if history_len == 1 else (history_len,) + md.shape
         if md.backend_type == "torch_cuda":
-            if block:
-                try:
-                    c.wait(ns)
-                except (TimeoutError, NotConnectedError, ClosedError):
-                    return None
+            if block and not c.wait(ns):
+                return None
             torch = _b.torch_module()
             out = torch.empty(shape, dtype=_b.torch_dtype(md.dtype_str), device=md.device)
             try:
@@ -773,11 +773,10 @@ class TensorConsumer(_Closable):
         or while no producer is there. ``timeout`` in seconds, None waits
         forever; Ctrl-C interrupts the wait (KeyboardInterrupt)."""
         ns = _timeout_ns(self.pool_metadata.name, "timeout", timeout)
-        try:
-            self._handle().wait(ns)
-            return True
-        except (TimeoutError, NotConnectedError, ClosedError):
+        c = self._c
+        if c is None:
             return False
+        return c.wait(ns)
 
     def latest_index(self) -> Optional[int]:
         """Index of the newest published frame, without reading it; None while
