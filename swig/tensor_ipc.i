@@ -178,8 +178,11 @@ typedef struct {} Consumer;
     ~Consumer() { tipc_consumer_destroy($self); }
     void connect() { TIPC_TRY(tipc_consumer_connect($self)); }
     int is_connected() { return tipc_consumer_is_connected($self); }
-    /* timeout_ns < 0 waits forever; raises TimeoutError, NotConnectedError, ClosedError. */
+#if !defined(SWIGPYTHON) /* Python's wait (python/tipc_python_extend.i) lets signal handlers run */
+    /* timeout_ns: TIPC_TIMEOUT_INFINITE waits forever; raises TimeoutError,
+     * NotConnectedError, ClosedError. */
     void wait(int64_t timeout_ns) { TIPC_TRY(tipc_consumer_wait($self, timeout_ns)); }
+#endif
     uint64_t latest_index() {
         uint64_t index = 0;
         TIPC_TRY(tipc_consumer_latest_index($self, &index));
@@ -192,6 +195,9 @@ typedef struct {} Consumer;
     }
 }
 
+/* Timeouts: the bindings take their defaults from here, never repeat them. */
+%constant int64_t TIMEOUT_INFINITE = TIPC_TIMEOUT_INFINITE;
+%constant int64_t PUT_TIMEOUT_DEFAULT_NS = TIPC_PUT_TIMEOUT_DEFAULT_NS;
 %constant unsigned int READ_OLDEST_FIRST = TIPC_READ_OLDEST_FIRST;
 %constant unsigned int READ_PAD_FILL = TIPC_READ_PAD_FILL;
 %constant unsigned int READ_NO_MARK = TIPC_READ_NO_MARK;

@@ -27,10 +27,30 @@ local function need(opts, what)
   end
 end
 
-local function seconds_to_ns(s)
-  if s == nil then return -1 end
-  if s < 0 then return -1 end
-  return math.floor(s * 1e9)
+--- Seconds as the C library's nanoseconds (nil: `if_nil`). Only the
+-- conversion lives here; which values are valid is the library's rule: a
+-- negative number goes on as a negative number of ns (never -1, which is
+-- TIMEOUT_INFINITE) and the library refuses it with its sentence.
+local function seconds_to_ns(pool, what, s, if_nil)
+  if s == nil then return if_nil end
+  if math.type(s) == nil then
+    error(string.format("pool '%s': %s %s is not a number of seconds", pool, what,
+                        type(s) == "string" and ("'" .. s .. "'") or tostring(s)), 3)
+  end
+  if s ~= s or s == math.huge or s == -math.huge then
+    error(string.format("pool '%s': %s %s is not a finite number of seconds", pool, what,
+                        tostring(s)), 3)
+  end
+  local ns = s * 1e9
+  if ns >= 2^63 then
+    error(string.format("pool '%s': %s %s s is longer than a 64-bit count of ns", pool, what,
+                        tostring(s)), 3)
+  end
+  if s < 0 then
+    if ns <= -2^63 then return math.mininteger end
+    return math.min(math.floor(ns), -2)
+  end
+  return math.floor(ns)
 end
 
 local function metadata(opts)
@@ -45,11 +65,14 @@ Producer.__index = Producer
 
 --- Create the pool and become its producer.
 -- opts: name, shape, dtype, backend ("numpy"|"torch"), history_len, mode (e.g. 420 for
--- 0644), put_timeout (seconds), control_plane (default true), publish_progress (default true).
+-- 0644), put_timeout (seconds a put waits for a reader holding the slot; nil: the C
+-- library's default, 1 s), control_plane (default true), publish_progress (default true).
 function M.producer(opts)
   need(opts, "tensor_ipc.producer")
   local md = metadata(opts)
-  local h = core.Producer(md, opts.mode or 384, seconds_to_ns(opts.put_timeout),
+  local h = core.Producer(md, opts.mode or 384,
+                          seconds_to_ns(opts.name, "put_timeout", opts.put_timeout,
+                                        core.PUT_TIMEOUT_DEFAULT_NS),
                           opts.control_plane == false and 0 or 1,
                           opts.publish_progress == false and 0 or 1)
   return setmetatable({ _h = h, _md = md, name = opts.name }, Producer)
@@ -118,12 +141,14 @@ function M.consumer(opts)
   return setmetatable({ _h = h, _md = md, name = opts.name }, Consumer)
 end
 
---- Wait for a frame newer than the last one returned.
--- Returns true, or nil plus a message on timeout / no producer; a mismatching
--- pool or another error raises.
+--- Wait for a frame newer than the last one returned; timeout in seconds, nil
+-- waits forever. Returns true, or nil plus a message on timeout / no producer;
+-- a mismatching pool, a timeout that is no finite number of seconds (or is
+-- negative), or another error raises.
 function Consumer:wait(timeout)
+  local ns = seconds_to_ns(self.name, "timeout", timeout, core.TIMEOUT_INFINITE)
   if self._closed then return nil, "pool '" .. self.name .. "': the consumer is closed" end
-  return core.wait(self._h, seconds_to_ns(timeout))
+  return core.wait(self._h, ns)
 end
 
 local function read(self, fn, opts)

@@ -248,7 +248,8 @@ class build_ext(_build_ext):
         )
         if self.force or stale([wrap, core_py], inputs):
             swig = find_tool("SWIG", ["swig4.0", "swig"], "install SWIG >= 4.0 (Debian: swig)")
-            cmd = [swig, "-python", "-threads", "-I" + os.path.join(ROOT, "swig")]
+            # -fastproxy: as the CMake build (bindings/python/CMakeLists.txt)
+            cmd = [swig, "-python", "-threads", "-fastproxy", "-I" + os.path.join(ROOT, "swig")]
             if sysconfig.get_config_var("SIZEOF_VOID_P") == 8 and sysconfig.get_config_var("SIZEOF_LONG") == 8:
                 cmd.append("-DSWIGWORDSIZE64")  # int64_t is long on LP64
             cmd += ["-outdir", os.path.join(gen, PKG), "-o", wrap, iface]

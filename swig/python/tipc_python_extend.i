@@ -3,6 +3,8 @@
 
 
 
+%feature("nothreadallow") Consumer::wait;
+%feature("nothreadallow") Consumer::read_into;
 %feature("nothreadallow") Consumer::get_into;
 %feature("nothreadallow") Consumer::get_into_ptr;
 %feature("nothreadallow") Consumer::acquire;
@@ -10,6 +12,59 @@
 %feature("nothreadallow") Producer::loan;
 
 %extend Consumer {
+    /* Wait for a frame newer than the last one returned (timeout_ns:
+     * TIPC_TIMEOUT_INFINITE waits forever); Ctrl-C interrupts it. True when
+     * there is one; False on timeout, while no producer is there, or when it
+     * closed (no exception to raise and catch per call). Raises for other
+     * errors, or what a signal handler raised (KeyboardInterrupt). */
+    PyObject *wait(int64_t timeout_ns) {
+        int st = tipc_py_wait($self, timeout_ns);
+        if (st > 0)
+            return NULL;
+        if (st == TIPC_OK)
+            Py_RETURN_TRUE;
+        if (st == TIPC_E_TIMEOUT || st == TIPC_E_NOT_CONNECTED || st == TIPC_E_CLOSED)
+            Py_RETURN_FALSE;
+        TIPC_TRY(st);
+        return NULL;
+    }
+
+    /* get() in one call: with block, first wait (as wait(), timeout_ns), then
+     * copy the latest count frames into dst. Returns (newest index, its
+     * timestamp_ns), or None when there is nothing to read: not connected, no
+     * frame yet, producer gone, or (block) no newer frame in time. */
+    PyObject *read_into(void *dst, size_t dst_size, uint32_t count, unsigned int flags, int block,
+                        int64_t timeout_ns) {
+        tipc_frame_info info[1];
+        tipc_frame_info *infos = count == 1 ? info : PyMem_Malloc(count * sizeof *infos);
+        if (!infos)
+            return PyErr_NoMemory();
+        int st, got = 0;
+        if (block) { /* wait, then copy within the same release of the GIL */
+            st = tipc_py_wait_get($self, timeout_ns, dst, dst_size, count, flags, infos, &got);
+        } else {
+            Py_BEGIN_ALLOW_THREADS
+            st = tipc_consumer_get($self, dst, dst_size, count, flags, infos);
+            Py_END_ALLOW_THREADS
+            got = 1;
+        }
+        PyObject *r = NULL;
+        if (st == TIPC_OK && got) {
+            uint32_t newest = (flags & TIPC_READ_OLDEST_FIRST) ? count - 1 : 0;
+            r = Py_BuildValue("(KL)", (unsigned long long)infos[newest].index,
+                              (long long)infos[newest].timestamp_ns);
+        }
+        if (infos != info)
+            PyMem_Free(infos);
+        if (st > 0) /* a signal handler raised */
+            return NULL;
+        if (st == TIPC_E_NOT_CONNECTED || st == TIPC_E_NO_DATA || st == TIPC_E_CLOSED ||
+            (st == TIPC_E_TIMEOUT && !got))
+            Py_RETURN_NONE;
+        TIPC_TRY(st);
+        return r;
+    }
+
     /* get into a raw address (a CUDA tensor's data_ptr, or host memory);
      * returns (newest index, its timestamp_ns). */
     PyObject *get_into_ptr(unsigned long long address, size_t size, uint32_t count,

@@ -399,6 +399,100 @@ describe("consumer", function()
     c:close(); p:close()
   end)
 
+  -- Blocking calls end by the script's own timeout, connected or not; and a
+  -- timeout that is no finite number of seconds is refused (never "forever").
+  local function elapsed(fn)
+    local t0 = tipc.now_ns()
+    local a, b = fn()
+    return (tipc.now_ns() - t0) / 1e9, a, b
+  end
+
+  it("wait and get{block} return by their timeout, connected or not", function()
+    local p, c = pair{}
+    p:put({ 1, 2, 3 })
+    c:get()
+    local lonely = tipc.consumer{ name = H.name("nobody"), shape = { 3 }, dtype = "float64" }
+    for _, cons in ipairs({ c, lonely }) do
+      for _, call in ipairs({
+        function() return cons:wait(0.1) end,
+        function() return cons:get{ block = true, timeout = 0.1 } end,
+      }) do
+        local dt, v, msg = elapsed(call)
+        assert.is_nil(v)
+        assert.is_string(msg)
+        assert.is_true(dt >= 0.09 and dt < 2, "returned after " .. dt .. " s")
+      end
+      local dt = elapsed(function() return cons:wait(0) end)
+      assert.is_true(dt < 1, "wait(0) took " .. dt .. " s")
+    end
+    lonely:close(); c:close(); p:close()
+  end)
+
+  local BAD_TIMEOUTS = {
+    { 0 / 0, "nan" }, { math.huge, "inf" }, { -math.huge, "inf" }, { -5, "negative" },
+    { -1e-9, "negative" }, { -1, "negative" }, { 1e300, "1e%+300" }, { "1", "'1'" }, { true, "true" },
+  }
+
+  it("wait and get refuse timeouts that are not a finite number of seconds", function()
+    local p, c, name = pair{}
+    p:put({ 1, 2, 3 })
+    local lonely = tipc.consumer{ name = H.name("nobody"), shape = { 3 }, dtype = "float64" }
+    for _, cons in ipairs({ c, lonely }) do
+      for _, case in ipairs(BAD_TIMEOUTS) do
+        for _, call in ipairs({
+          function() return cons:wait(case[1]) end,
+          function() return cons:get{ block = true, timeout = case[1] } end,
+        }) do
+          local dt, ok, err = elapsed(function() return pcall(call) end)
+          assert.is_false(ok, tostring(case[1]))
+          err = tostring(err)
+          assert.truthy(err:find(cons.name, 1, true), err)
+          assert.truthy(err:find(case[2]), err .. " (expected " .. case[2] .. ")")
+          assert.is_true(dt < 1, "refusing took " .. dt .. " s")
+        end
+      end
+    end
+    -- nothing was read: frame 0 is still new to c
+    assert.are.same({ 1, 2, 3 }, c:get{ block = true, timeout = 0, as_table = true })
+    lonely:close(); c:close(); p:close()
+    assert.truthy(name)
+  end)
+
+  it("producer put_timeout: refused unless a finite number of seconds; nil is the C default", function()
+    for _, case in ipairs(BAD_TIMEOUTS) do
+      local name = H.name("badput")
+      local ok, err = pcall(tipc.producer, { name = name, shape = { 2 }, put_timeout = case[1] })
+      assert.is_false(ok, tostring(case[1]))
+      err = tostring(err)
+      assert.truthy(err:find(name, 1, true), err)
+      assert.truthy(err:find(case[2]), err .. " (expected " .. case[2] .. ")")
+      H.assert_no_leftovers()
+    end
+    -- a reader holding the only slot: put fails after put_timeout, never hangs
+    for _, case in ipairs({ { 0.1, 0.1 }, { nil, tipc.core.PUT_TIMEOUT_DEFAULT_NS / 1e9 } }) do
+      local p, c = pair{ history_len = 1, producer = { put_timeout = case[1] } }
+      p:put({ 1, 2, 3 })
+      local v = c:acquire()
+      local dt, ok, err = elapsed(function() return pcall(p.put, p, { 4, 5, 6 }) end)
+      assert.is_false(ok)
+      assert.truthy(tostring(err):find("put", 1, true) or tostring(err):find("held", 1, true), err)
+      assert.is_true(dt >= case[2] * 0.9 and dt < case[2] + 2, "put failed after " .. dt .. " s")
+      v:release()
+      assert.are.equal(1, p:put({ 7, 8, 9 }))
+      c:close(); p:close()
+    end
+  end)
+
+  it("sleep refuses what is not a finite number of seconds", function()
+    for _, bad in ipairs({ 0 / 0, math.huge, 1e300, "1" }) do
+      local dt, ok = elapsed(function() return pcall(tipc.sleep, bad) end)
+      assert.is_false(ok, tostring(bad))
+      assert.is_true(dt < 1)
+    end
+    local dt = elapsed(function() return tipc.sleep(-1) end)  -- nothing to sleep
+    assert.is_true(dt < 1)
+  end)
+
   it("get rejects a history longer than the pool's", function()
     local p, c = pair{ history_len = 2 }
     p:put({ 1, 2, 3 })

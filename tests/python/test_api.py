@@ -292,3 +292,132 @@ def test_loan_repr_is_informative(pool_name):
         loan = p.loan()
         r = repr(loan)
         assert n in r and "float32" in r, r
+
+
+# ---------------------------------------------------- assigning metadata fields
+# PoolMetadata is a plain record whose fields users set (as in the original's
+# dataclass): an assignment is honoured by the pools made from it afterwards,
+# or refused with InvalidArgumentError and no change.
+
+
+def _state(md):
+    return (md.to_dict(), repr(md), md.frame_size)
+
+
+def test_assigned_history_len_is_used_by_the_producer(pool_name):
+    n = pool_name()
+    md = MetadataCreator.from_sample(n, np.zeros((2, 3), np.float32))
+    md.history_len = 3
+    assert md.history_len == 3 and md.total_size == 2 * 3 * 4 * 3
+    assert "history_len=3" in repr(md)
+    with TensorProducer(md) as p, \
+            TensorConsumer.from_sample(n, np.zeros((2, 3), np.float32), history_len=3) as c:
+        assert p.pool_metadata.history_len == 3
+        for v in (1, 2, 3):
+            p.put(np.full((2, 3), v, np.float32))
+        h = c.get(history_len=3)  # a consumer of history 3 matches: the pool has 3 frames
+        assert [float(x) for x in h[:, 0, 0]] == [3.0, 2.0, 1.0]
+
+
+@pytest.mark.parametrize("field,value,check", [
+    ("shape", (3, 2), lambda md: md.frame_size == 24),
+    ("shape", [4], lambda md: md.shape == (4,) and md.frame_size == 16),
+    ("dtype_str", "float64", lambda md: md.element_size == 8),
+    ("dtype_str", np.int16, lambda md: md.dtype_str == "int16" and md.element_size == 2),
+    ("backend_type", "torch", lambda md: md.device == "cpu"),
+    ("history_len", 5, lambda md: md.total_size == 5 * md.frame_size),
+    ("device", "cpu", lambda md: md.device == "cpu"),
+    ("name", None, lambda md: md.shm_name == "/tipc." + md.name),
+])
+def test_every_assigned_field_reaches_the_pool(pool_name, field, value, check):
+    n = pool_name()
+    md = MetadataCreator.from_sample(n, np.zeros((2, 3), np.float32), history_len=2)
+    if field == "name":
+        value = pool_name("renamed")
+    setattr(md, field, value)
+    assert check(md)
+    want = value if field != "shape" else tuple(value)
+    if field == "dtype_str":
+        want = np.dtype(value).name
+    assert getattr(md, field) == want
+    # a consumer described independently with the new value matches the
+    # producer made from the edited metadata: the pool really has it
+    fields = {k: getattr(md, k) for k in ("name", "shape", "dtype_str", "backend_type",
+                                          "history_len", "device")}
+    with TensorProducer(md) as p, TensorConsumer(PoolMetadata(**fields)) as c:
+        assert p.pool_metadata == md and c.pool_metadata == md
+        zeros = np.zeros(md.shape, md.dtype_str)
+        p.put(torch.from_numpy(zeros) if md.backend_type == "torch" else zeros)
+        got = c.get()
+        assert got is not None and tuple(got.shape) == md.shape
+        assert isinstance(got, torch.Tensor if md.backend_type == "torch" else np.ndarray)
+        assert c.get(history_len=md.history_len).shape[0] == md.history_len or md.history_len == 1
+
+
+def test_assigned_backend_torch_cuda_is_honoured(pool_name):
+    n = pool_name()
+    md = MetadataCreator.from_sample(n, np.zeros(4, np.float32))
+    md.backend_type = "torch_cuda"
+    assert md.backend_type == "torch_cuda" and md.device == "cuda:0"  # the backend's device
+    assert "torch_cuda" in repr(md)
+    try:
+        p = TensorProducer(md)
+    except tensor_ipc.UnsupportedError as e:  # no CUDA on this machine: the pool would be on the GPU
+        assert "CUDA" in str(e) or "cuda" in str(e)
+    else:  # pragma: no cover - with a GPU
+        assert p.pool_metadata.backend_type == "torch_cuda"
+        p.cleanup()
+    md.backend_type = "numpy"
+    assert md.device == "cpu"
+
+
+BAD_ASSIGNMENTS = [
+    ("name", "a b"), ("name", ""), ("name", 7), ("name", "a\x00b"),
+    ("shape", (0, 3)), ("shape", (2, -1)), ("shape", (1,) * 9), ("shape", "23"), ("shape", 5),
+    ("shape", (1.5,)),
+    ("dtype_str", "floaty"), ("dtype_str", object), ("dtype_str", None),
+    ("backend_type", "jax"), ("backend_type", None),
+    ("history_len", 0), ("history_len", -1), ("history_len", 1.5), ("history_len", "2"),
+    ("history_len", True), ("history_len", 1 << 40), ("history_len", 100000),
+    ("device", "cuda:0"), ("device", "gpu"), ("device", 3), ("device", "x" * 100),
+    ("element_size", 8), ("total_size", 1), ("shm_name", "/tipc.other"),
+    ("creator_pid", "me"), ("payload", 12),
+]
+
+
+@pytest.mark.parametrize("field,value", BAD_ASSIGNMENTS, ids=[f"{f}={v!r:.20}" for f, v in BAD_ASSIGNMENTS])
+def test_bad_assignment_raises_and_changes_nothing(pool_name, field, value):
+    n = pool_name()
+    md = MetadataCreator.from_sample(n, np.zeros((2, 3), np.float32), history_len=2)
+    before = _state(md)
+    with pytest.raises(tensor_ipc.InvalidArgumentError) as e:
+        setattr(md, field, value)
+    # a bad name is named itself; any other bad value, with the pool's name
+    assert (repr(value) if field == "name" and value else n) in str(e.value) or (
+        field == "name" and "name" in str(e.value)), str(e.value)
+    assert _state(md) == before
+    with TensorProducer(md) as p:  # and the pool made from it has the old values
+        assert p.pool_metadata.to_dict() | {"creator_pid": 0} == before[0]
+
+
+def test_unknown_attribute_refused(pool_name):
+    md = MetadataCreator.from_sample(pool_name(), np.zeros(2, np.float32))
+    with pytest.raises(AttributeError):
+        md.histroy_len = 3  # a typo must not pass silently
+
+
+def test_metadata_of_a_live_pool_cannot_change(pool_name):
+    n = pool_name()
+    md = MetadataCreator.from_sample(n, np.zeros(2, np.float32), history_len=2)
+    with TensorProducer(md) as p, TensorConsumer(md) as c:
+        for owner in (p, c):
+            before = _state(owner.pool_metadata)
+            with pytest.raises(tensor_ipc.InvalidArgumentError, match=n):
+                owner.pool_metadata.history_len = 3
+            assert _state(owner.pool_metadata) == before
+        # the user's own object stays editable, and editing it leaves the pool alone
+        md.history_len = 4
+        md.shape = (3,)
+        assert p.pool_metadata.history_len == 2 and p.pool_metadata.shape == (2,)
+        p.put(np.ones(2, np.float32))
+        np.testing.assert_array_equal(c.get(), [1, 1])

@@ -307,3 +307,155 @@ def test_put_rejects_before_touching_torch_pool(pool_name, bad):
     finally:
         c.cleanup()
         p.cleanup()
+
+
+# Every layout numpy allows for the user's data: put() must deliver the values
+# (not the bytes as they lie in memory) of the pool's native dtype.
+def _unaligned(a):
+    """The same values in a buffer starting one byte off alignment."""
+    raw = bytearray(a.nbytes + 1)
+    u = np.frombuffer(raw, dtype=a.dtype, offset=1, count=a.size).reshape(a.shape)
+    u[...] = a
+    return u
+
+
+NUMPY_LAYOUTS = {
+    "big_endian": lambda a: a.astype(a.dtype.newbyteorder(">")),
+    "big_endian_fortran": lambda a: np.asfortranarray(a.astype(a.dtype.newbyteorder(">"))),
+    "fortran": np.asfortranarray,
+    "negative_strides": lambda a: np.ascontiguousarray(a[::-1, ::-1])[::-1, ::-1],
+    "strided_slice": lambda a: np.repeat(np.repeat(a, 2, axis=0), 3, axis=1)[1::2, 2::3],
+    "unaligned": _unaligned,
+    "unaligned_big_endian": lambda a: _unaligned(a.astype(a.dtype.newbyteorder(">"))),
+    "read_only": lambda a: np.frombuffer(a.tobytes(), a.dtype).reshape(a.shape),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(NUMPY_LAYOUTS))
+@pytest.mark.parametrize("dtype", ["float32", "int16", "uint64", "float64", "complex128", "float16"])
+def test_put_any_numpy_layout_delivers_the_values(pool_name, layout, dtype):
+    shape = (4, 3)
+    p, c = pair(pool_name(), np.zeros(shape, dtype), 1)
+    try:
+        want = values(dtype, shape, 11)
+        src = NUMPY_LAYOUTS[layout](want)
+        assert np.array_equal(src, want)  # the same values, another layout
+        p.put(src)
+        got = c.get()
+        assert got.dtype == np.dtype(dtype) and got.dtype.isnative
+        assert got.tobytes() == want.tobytes(), f"{layout}: {got!r} != {want!r}"
+    finally:
+        c.cleanup()
+        p.cleanup()
+
+
+def test_put_big_endian_one_point_zero(pool_name):
+    """The reviewed case: 1.0 as '>f4' arrived as 4.6e-41."""
+    p, c = pair(pool_name(), np.zeros(3, np.float32))
+    try:
+        p.put(np.array([1.0, 2.0, -3.5], dtype=">f4"))
+        np.testing.assert_array_equal(c.get(), [1.0, 2.0, -3.5])
+        p.put(np.ones(3, ">f4")[::-1])
+        np.testing.assert_array_equal(c.get(), [1.0, 1.0, 1.0])
+    finally:
+        c.cleanup()
+        p.cleanup()
+
+
+def test_put_stride_0_and_0d_layouts(pool_name):
+    p, c = pair(pool_name(), np.zeros((4, 3), np.float64))
+    try:
+        row = np.array([1.5, -2.0, 3.25], ">f8")
+        p.put(np.broadcast_to(row, (4, 3)))  # stride 0, read-only, big-endian
+        np.testing.assert_array_equal(c.get(), np.tile([1.5, -2.0, 3.25], (4, 1)))
+    finally:
+        c.cleanup()
+        p.cleanup()
+    p, c = pair(pool_name(), np.float32(0))
+    try:
+        for v in (np.array(2.5, ">f4"), np.array(-1.0, "<f4"), _unaligned(np.array(7.0, np.float32)),
+                  np.frombuffer(np.float32(9.0).tobytes(), np.float32).reshape(())):
+            p.put(v)
+            got = c.get()
+            assert got.shape == () and got == v, (got, v)
+    finally:
+        c.cleanup()
+        p.cleanup()
+
+
+def test_put_wrong_kind_refused_in_any_byte_order(pool_name):
+    p, c = pair(pool_name(), np.zeros(3, np.float32))
+    try:
+        for bad in (np.zeros(3, ">i4"), np.zeros(3, "<i4"), np.zeros(3, ">f8"), np.zeros(3, ">c8"),
+                    np.zeros(3, "U4"), np.zeros(3, "S4"), np.zeros(3, object),
+                    np.zeros(3, [("x", "<f4")])):
+            with pytest.raises(InvalidArgumentError) as e:
+                p.put(bad)
+            assert p.pool_metadata.name in str(e.value) and "float32" in str(e.value)
+        assert p.frames_written == 0
+    finally:
+        c.cleanup()
+        p.cleanup()
+
+
+TORCH_LAYOUTS = {
+    "transposed": lambda t: t.t().contiguous().t(),
+    "strided_slice": lambda t: t.repeat_interleave(2, 0)[::2],
+    "storage_offset": lambda t: torch.cat([t.reshape(-1)[:1], t.reshape(-1)])[1:].view(t.shape),
+    "as_strided": lambda t: torch.stack([t, t], -1)[..., 1],
+}
+
+
+@pytest.mark.parametrize("layout", sorted(TORCH_LAYOUTS))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64, torch.complex64, torch.bfloat16])
+def test_put_any_torch_layout_delivers_the_values(pool_name, layout, dtype):
+    want = torch.arange(12, dtype=torch.float32).reshape(4, 3).mul(1.5).sub(4).to(dtype)
+    if dtype == torch.complex64:
+        want = want + 1j * torch.arange(12, dtype=torch.float32).reshape(4, 3)
+    src = TORCH_LAYOUTS[layout](want)
+    assert torch.equal(src, want)
+    p, c = pair(pool_name(), torch.zeros_like(want), 1)
+    try:
+        p.put(src)
+        assert torch.equal(c.get(), want)
+    finally:
+        c.cleanup()
+        p.cleanup()
+
+
+def test_put_torch_conj_neg_and_expanded_views(pool_name):
+    """torch's lazy conjugate/negative bits and stride-0 expansions: the values arrive."""
+    z = torch.tensor([[1 + 2j, -3 - 4j], [5 + 0j, 0 - 1j]], dtype=torch.complex64)
+    p, c = pair(pool_name(), torch.zeros_like(z), 1)
+    try:
+        cz = z.conj()  # a view with the conjugate bit set
+        assert cz.is_conj()
+        p.put(cz)
+        assert torch.equal(c.get(), z.conj().resolve_conj())
+        nz = cz.imag  # a view with the negative bit
+        assert nz.is_neg()
+        pn, cn = pair(p.pool_metadata.name + "n", torch.zeros(2, 2), 1)
+        try:
+            pn.put(nz)
+            assert torch.equal(cn.get(), -z.imag)
+            pn.put(torch.tensor([1.0, 2.0]).expand(2, 2))
+            assert torch.equal(cn.get(), torch.tensor([[1.0, 2.0], [1.0, 2.0]]))
+        finally:
+            cn.cleanup()
+            pn.cleanup()
+    finally:
+        c.cleanup()
+        p.cleanup()
+
+
+def test_numpy_array_refused_by_a_float64_torch_pool(pool_name):
+    """put()'s numpy fast path must not take a torch pool's frame (numpy's
+    dtype('float64') == None is True)."""
+    p, c = pair(pool_name(), torch.zeros(3, dtype=torch.float64))
+    try:
+        with pytest.raises(InvalidArgumentError, match="torch"):
+            p.put(np.ones(3, np.float64))
+        assert p.frames_written == 0
+    finally:
+        c.cleanup()
+        p.cleanup()

@@ -299,3 +299,108 @@ def test_no_space_is_an_error_at_creation(pool_name):
         TensorProducer(PoolMetadata(n, (frame,), "uint8", "numpy", int(history)))
     assert n in str(e.value)
     assert not shm_exists(n)
+
+
+# ------------------------------------------------------------------ timeouts
+
+BAD_TIMEOUTS = {
+    "nan": float("nan"),
+    "inf": float("inf"),
+    "minus_inf": float("-inf"),
+    "minus_5": -5,
+    "minus_tiny": -1e-9,  # would round to -1 ns, TIMEOUT_INFINITE: must still be refused
+    "too_long": 1e300,
+    "string": "1",
+    "bool": True,
+}
+
+
+def _refused(e, name, value):
+    msg = str(e.value)
+    assert name in msg, msg
+    if isinstance(value, float) and value != value:
+        assert "nan" in msg, msg
+    elif isinstance(value, float) and abs(value) == float("inf"):
+        assert "inf" in msg, msg
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        assert "negative" in msg, msg
+    return msg
+
+
+@pytest.mark.parametrize("which", sorted(BAD_TIMEOUTS))
+def test_bad_put_timeout_refused_and_nothing_created(pool_name, which):
+    n = pool_name()
+    value = BAD_TIMEOUTS[which]
+    with pytest.raises(InvalidArgumentError) as e:
+        TensorProducer.from_sample(n, np.zeros(2, np.float32), put_timeout=value)
+    _refused(e, n, value)
+    assert not shm_exists(n)
+    TensorProducer.from_sample(n, np.zeros(2, np.float32), put_timeout=0.5).cleanup()  # name is free
+
+
+@pytest.mark.parametrize("connected", [True, False], ids=["connected", "no_producer"])
+@pytest.mark.parametrize("which", sorted(BAD_TIMEOUTS))
+def test_bad_wait_and_get_timeouts_refused(pool_name, which, connected):
+    n = pool_name()
+    value = BAD_TIMEOUTS[which]
+    p = TensorProducer.from_sample(n, np.zeros(2, np.float32)) if connected else None
+    c = TensorConsumer.from_sample(n, np.zeros(2, np.float32))
+    try:
+        if p is not None:
+            p.put(np.ones(2, np.float32))
+        for call in (lambda: c.wait(timeout=value), lambda: c.wait(value),
+                     lambda: c.get(block=True, timeout=value)):
+            with pytest.raises(InvalidArgumentError) as e:
+                call()
+            _refused(e, n, value)
+        assert c.last_index is None  # nothing was read
+        if p is not None:
+            np.testing.assert_array_equal(c.get(), [1, 1])
+    finally:
+        c.cleanup()
+        if p is not None:
+            p.cleanup()
+
+
+def test_put_timeout_none_waits_forever_and_the_default_is_one_second(pool_name):
+    import threading
+    import time
+
+    from tensor_ipc import TimeoutError as TipcTimeout
+
+    n = pool_name()
+    sample = np.zeros(2, np.float32)
+    # history_len 1: a held view blocks the only slot.
+    for put_timeout, expect_s in (((), 1.0), ((0.2,), 0.2)):
+        kwargs = {"put_timeout": put_timeout[0]} if put_timeout else {}
+        with TensorProducer.from_sample(n, sample, **kwargs) as p, \
+                TensorConsumer.from_sample(n, sample) as c:
+            p.put(sample)
+            with c.view():
+                t0 = time.monotonic()
+                with pytest.raises(TipcTimeout):
+                    p.put(sample + 1)
+                took = time.monotonic() - t0
+            assert expect_s * 0.9 <= took < expect_s + 2, took
+    with TensorProducer.from_sample(n, sample, put_timeout=None) as p, \
+            TensorConsumer.from_sample(n, sample) as c:
+        p.put(sample)
+        done = threading.Event()
+        result = {}
+
+        def put():
+            try:
+                result["index"] = p.put(sample + 7)
+            except Exception as exc:  # pragma: no cover - reported below
+                result["error"] = exc
+            done.set()
+
+        with c.view():
+            th = threading.Thread(target=put)
+            th.start()
+            # Longer than the 1 s default: put is still waiting for the reader.
+            assert not done.wait(1.5), result
+        assert done.wait(10), "put did not finish after the view was released"
+        th.join()
+        assert result == {"index": 1}
+        np.testing.assert_array_equal(c.get(), [7, 7])

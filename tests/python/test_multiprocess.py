@@ -321,3 +321,81 @@ def test_many_frames_in_order_across_processes(pool_name, spawn):
     finally:
         p.cleanup()
     cons.finish()
+
+
+# A child process blocked with no timeout in get(block=True) or wait(): SIGINT
+# must raise KeyboardInterrupt there within 100 ms. The parent writes the
+# CLOCK_MONOTONIC time just before it sends the signal; the child reads it when
+# the exception reaches it, so the figure is measured in the child.
+_INTERRUPT_CHILD = r"""
+import sys, time
+import numpy as np
+import tensor_ipc as tipc
+
+name, how, connected, stamp = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
+c = tipc.TensorConsumer.from_sample(name, np.zeros((4, 8), np.float32), history_len=4)
+if connected:  # take the frame there is, so the wait below has nothing newer
+    deadline = time.monotonic() + 15
+    while c.get() is None:
+        if time.monotonic() > deadline:
+            sys.exit("no frame from the producer")
+        time.sleep(0.002)
+print("blocking", flush=True)
+try:
+    if how == "get":
+        r = c.get(block=True)
+    else:
+        r = c.wait()
+    print(f"returned {r!r}", flush=True)
+except KeyboardInterrupt:
+    t = time.monotonic_ns()
+    with open(stamp) as f:
+        sent = int(f.read())
+    print(f"interrupted {(t - sent) / 1e6:.3f} ms", flush=True)
+c.cleanup()
+"""
+
+# Syscalls a thread sleeps in while it waits (x86_64 and aarch64 numbers):
+# futex, nanosleep, clock_nanosleep, poll, ppoll, select, pselect6, epoll_wait.
+_SLEEPING_SYSCALLS = {"202", "35", "230", "7", "271", "23", "270", "232", "98", "101", "115", "73", "72"}
+
+
+def _main_thread_sleeping(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        with open(f"/proc/{pid}/task/{pid}/syscall") as f:
+            call = f.read().split()[0]
+    except (OSError, IndexError):
+        return False
+    return state == "S" and call in _SLEEPING_SYSCALLS
+
+
+@pytest.mark.parametrize("connected", [True, False], ids=["connected", "no_producer"])
+@pytest.mark.parametrize("how", ["get", "wait"])
+def test_sigint_interrupts_a_blocking_read_without_timeout(pool_name, spawn, tmp_path, how, connected):
+    import sys
+
+    n = pool_name()
+    p = producer(n) if connected else None
+    try:
+        if p is not None:
+            p.put(frame(1))
+        stamp = tmp_path / "sent_ns"
+        child = spawn.run([sys.executable, "-c", _INTERRUPT_CHILD, n, how, "1" if connected else "0",
+                           str(stamp)])
+        child.read_line("blocking")
+        # Blocked inside the library: the child's main thread sleeps in a syscall.
+        wait_until(lambda: _main_thread_sleeping(child.pid), what="the child blocked in the wait")
+        stamp.write_text(str(time.monotonic_ns()))
+        os.kill(child.pid, signal.SIGINT)
+        line = child.read_line("", timeout=5)  # the old code never returns: fails here
+        assert line.startswith("interrupted"), child.describe()
+        ms = float(line.split()[1])
+        print(f"\nKeyboardInterrupt in {how}() ({'connected' if connected else 'no producer'}) "
+              f"{ms:.3f} ms after SIGINT")
+        assert ms < 100, f"KeyboardInterrupt came {ms:.1f} ms after the signal"
+        child.finish(timeout=15)
+    finally:
+        if p is not None:
+            p.cleanup()

@@ -434,3 +434,58 @@ def test_frame_refcounts_stable_over_dlpack_exports(ring1):
         del a
     assert sys.getrefcount(f) == base
     f.release()
+
+
+# A loan's array is the slot itself only inside its `with` block: after commit
+# (or discard) the producer has published (or given back) the slot, so writes
+# through the array must fail and never change a published frame. (Views the
+# user derived from it inside the block are not covered: see guide-python.md.)
+@pytest.mark.parametrize("end", ["commit", "discard"])
+@pytest.mark.parametrize("kind", ["numpy", "torch", "torch_as_numpy", "torch_bfloat16"])
+def test_loan_array_unusable_after_the_block(pool_name, kind, end):
+    if kind == "numpy":
+        s = np.zeros((4, 3), np.float32)
+    elif kind == "torch_bfloat16":
+        s = torch.zeros((4, 3), dtype=torch.bfloat16)
+    else:
+        s = torch.zeros((4, 3), dtype=torch.float32)
+    fill = (lambda v: torch.full((4, 3), v, dtype=s.dtype)) if isinstance(s, torch.Tensor) \
+        else (lambda v: np.full((4, 3), v, np.float32))
+    with TensorProducer.from_sample(pool_name(), s, history_len=2) as p, \
+            TensorConsumer.from_sample(p.pool_metadata.name, s, history_len=2) as c:
+        p.put(fill(5))
+        try:
+            with p.loan(as_numpy=kind == "torch_as_numpy") as slot:
+                slot[...] = 7
+                if end == "discard":
+                    raise KeyError("abandon")
+        except KeyError:
+            pass
+        published = c.get(history_len=2, as_numpy=True).copy()
+        # every way of writing through the old array fails or writes nothing of the pool
+        for write in (lambda: slot.__setitem__((0, 0), 99), lambda: slot.__setitem__(Ellipsis, 99),
+                      lambda: slot.fill(99) if isinstance(slot, np.ndarray) else slot.fill_(99)):
+            try:
+                write()
+            except (ValueError, IndexError, RuntimeError):
+                pass
+        with pytest.raises((ValueError, IndexError, RuntimeError)):
+            slot[0, 0] = 99
+        # nor can the memory be reached again through the array's owner
+        base = getattr(slot, "base", None)
+        while base is not None and not isinstance(base, Frame):
+            base = getattr(base, "base", None) if not isinstance(base, memoryview) else base.obj
+        if base is not None:
+            with pytest.raises(BufferError):
+                np.asarray(base)[...] = 99
+        now = c.get(history_len=2, as_numpy=True)
+        np.testing.assert_array_equal(now, published)
+        assert not (now == 99).any()
+        def same(a, b):
+            return torch.equal(a, b) if isinstance(a, torch.Tensor) else np.array_equal(a, b)
+
+        assert same(c.get(), fill(7 if end == "commit" else 5))
+        # the producer goes on; a new loan gets a fresh, writable array
+        with p.loan() as slot2:
+            slot2[...] = 8
+        assert same(c.get(), fill(8))

@@ -2,6 +2,7 @@
 
 #include <lauxlib.h>
 
+#include <errno.h>
 #include <float.h>
 #include <stdarg.h>
 #include <math.h>
@@ -545,7 +546,7 @@ int tipc_lua_put(lua_State *L)
 int tipc_lua_wait(lua_State *L)
 {
     tipc_consumer *c = tipc_lua_check_consumer(L, 1);
-    tipc_status st = tipc_consumer_wait(c, (int64_t)luaL_optinteger(L, 2, -1));
+    tipc_status st = tipc_consumer_wait(c, (int64_t)luaL_optinteger(L, 2, TIPC_TIMEOUT_INFINITE));
     if (st == TIPC_OK) {
         lua_pushboolean(L, 1);
         return 1;
@@ -582,10 +583,16 @@ int tipc_lua_connect(lua_State *L)
 /* sleep(seconds): simulators pace their loops; Lua has no sleep of its own. */
 int tipc_lua_sleep(lua_State *L)
 {
-    lua_Number s = luaL_checknumber(L, 1);
+    if (lua_type(L, 1) != LUA_TNUMBER) /* no numeric strings */
+        return luaL_error(L, "sleep: %s is not a number of seconds", luaL_typename(L, 1));
+    lua_Number s = lua_tonumber(L, 1);
+    if (!isfinite(s) || s >= 9.2e18)
+        return luaL_error(L, "sleep: %f is not a finite number of seconds", s);
     if (s > 0) {
         struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
-        while (nanosleep(&ts, &ts) != 0)
+        if (ts.tv_nsec > 999999999)
+            ts.tv_nsec = 999999999;
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
             ;
     }
     return 0;

@@ -55,6 +55,7 @@ typedef struct {
     Py_ssize_t nbytes;
     int readonly;
     int device;             /* CUDA ordinal of a torch_cuda pool's frame, else -1 */
+    int ended;              /* a loan that was committed or discarded: no new exports */
     unsigned long long index;
     long long timestamp_ns;
     char pool[TIPC_NAME_MAX + 1];
@@ -75,6 +76,7 @@ static FrameObject *frame_new(const tipc_metadata *md, char *data, int readonly)
     f->itemsize = (Py_ssize_t)tipc_metadata_element_size(md);
     f->nbytes = (Py_ssize_t)tipc_metadata_frame_bytes(md);
     f->readonly = readonly;
+    f->ended = 0;
     const char *dev = tipc_metadata_device(md);
     f->device = strncmp(dev, "cuda:", 5) == 0 ? atoi(dev + 5) : -1;
     f->index = 0;
@@ -155,8 +157,24 @@ PyObject *tipc_py_frame_from_loan(void *data, const tipc_metadata *md, PyObject 
 
 /* ---------------------------------------------------------------- buffer */
 
+/* 1 (with BufferError set) when @p f is a loan that has ended. */
+static int frame_ended(const FrameObject *f)
+{
+    if (!f->ended)
+        return 0;
+    PyErr_Format(PyExc_BufferError,
+                 "pool '%s': this loan ended (committed or discarded): its frame belongs to "
+                 "the pool again; take a new loan to write another frame",
+                 f->pool);
+    return 1;
+}
+
 static int frame_getbuffer(FrameObject *f, Py_buffer *view, int flags)
 {
+    if (frame_ended(f)) {
+        view->obj = NULL;
+        return -1;
+    }
     if (f->device >= 0) {
         PyErr_Format(PyExc_BufferError,
                      "pool '%s': the frame is in GPU memory (cuda:%d); use DLPack "
@@ -212,6 +230,8 @@ static PyObject *frame_get_dtype(FrameObject *f, void *closure)
 
 static PyObject *array_interface(FrameObject *f)
 {
+    if (frame_ended(f))
+        return NULL;
     PyObject *shape = shape_tuple(f);
     if (!shape)
         return NULL;
@@ -318,6 +338,8 @@ static PyObject *frame_dlpack(FrameObject *f, PyObject *args, PyObject *kwargs)
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOO:__dlpack__", kwlist, &stream,
                                      &max_version, &dl_device, &copy))
         return NULL;
+    if (frame_ended(f))
+        return NULL;
     /* Frames are complete when published, so any consumer stream may use them
      * at once: the stream argument needs no synchronisation. */
     if (f->device < 0 && stream != Py_None && !(PyLong_Check(stream) && PyLong_AsLong(stream) == -1)) {
@@ -411,6 +433,18 @@ static PyObject *frame_release(FrameObject *f, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* The end of a loan (commit or discard): the frame gives no new access to
+ * the slot, which belongs to the pool again. */
+static PyObject *frame_end_loan(FrameObject *f, PyObject *unused)
+{
+    (void)unused;
+    if (!f->sv) {
+        f->ended = 1;
+        f->readonly = 1;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyObject *frame_repr(FrameObject *f)
 {
     PyObject *shape = shape_tuple(f);
@@ -418,7 +452,8 @@ static PyObject *frame_repr(FrameObject *f)
         return NULL;
     PyObject *r = PyUnicode_FromFormat("<tensor_ipc Frame pool='%s' index=%llu shape=%R %s%s>",
                                        f->pool, f->index, shape, tipc_dtype_name(f->dtype),
-                                       f->readonly ? " read-only" : " writable");
+                                       f->ended ? " loan ended"
+                                                : f->readonly ? " read-only" : " writable");
     Py_DECREF(shape);
     return r;
 }
@@ -432,6 +467,8 @@ static PyMethodDef frame_methods[] = {
     {"release", (PyCFunction)frame_release, METH_NOARGS,
      "Let the producer reuse this frame (and the others of the same view). The memory\n"
      "stays mapped while any array made from the frame lives, but its content may change."},
+    {"_end_loan", (PyCFunction)frame_end_loan, METH_NOARGS,
+     "Internal: a loan's frame after commit or discard refuses new exports."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -18,6 +18,7 @@ it runs unchanged::
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from typing import Any, Callable, Optional, Sequence
@@ -55,18 +56,15 @@ def version() -> str:
 
 
 def _shape_tuple(name: str, shape: Any) -> tuple:
-    """The shape as a tuple of ints; InvalidArgumentError for anything else."""
+    """The shape as a tuple of ints (a conversion: the library checks the values)."""
     import operator
 
     try:
-        dims = tuple(operator.index(d) for d in shape)
+        return tuple(operator.index(d) for d in shape)
     except TypeError:
         raise InvalidArgumentError(
             f"pool '{name}': shape {shape!r} must be a sequence of integers"
         ) from None
-    if len(dims) > 8:
-        raise InvalidArgumentError(f"pool '{name}': {len(dims)} dimensions, at most 8 allowed")
-    return dims
 
 
 def _check_history(md: "PoolMetadata", history_len: Any) -> None:
@@ -79,8 +77,40 @@ def _check_history(md: "PoolMetadata", history_len: Any) -> None:
         )
 
 
-def _timeout_ns(timeout: Optional[float]) -> int:
-    return -1 if timeout is None else max(0, int(timeout * 1e9))
+_NS_MAX = (1 << 63) - 1
+
+
+def _timeout_ns(pool: str, what: str, timeout: Any) -> int:
+    """Seconds (None: forever) as the C library's nanoseconds. Only the
+    conversion lives here: which values are valid is the library's rule, so a
+    negative number goes on as a negative number of ns (never as -1, which is
+    TIMEOUT_INFINITE) and the library's sentence refuses it."""
+    if timeout is None:
+        return _tipc.TIMEOUT_INFINITE
+    if (timeout.__class__ is float or timeout.__class__ is int) and 0 <= timeout < 9e9:
+        return int(timeout * 1e9)  # the common case (NaN fails the comparison)
+    try:
+        if isinstance(timeout, (bool, str, bytes)):
+            raise TypeError
+        seconds = float(timeout)  # int, float, numpy scalars, Fraction, Decimal ...
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidArgumentError(
+            f"pool '{pool}': {what} {timeout!r} is not a number of seconds (None: forever)"
+        ) from None
+    if not math.isfinite(seconds):
+        raise InvalidArgumentError(
+            f"pool '{pool}': {what} {timeout!r} is not a finite number of seconds "
+            "(None waits forever)"
+        )
+    ns = seconds * 1e9
+    if ns >= _NS_MAX:
+        raise InvalidArgumentError(
+            f"pool '{pool}': {what} {timeout!r} s is longer than a 64-bit count of ns "
+            "(None waits forever)"
+        )
+    if seconds < 0:  # negative stays negative, and never -1 (TIMEOUT_INFINITE)
+        return -_NS_MAX - 1 if ns <= -_NS_MAX else min(math.floor(ns), -2)
+    return math.floor(ns)
 
 
 class _Closable:
@@ -109,29 +139,52 @@ class _Closable:
 # ----------------------------------------------------------------- metadata
 
 
+_MD_FIELDS = (
+    "name",
+    "shape",
+    "dtype_str",
+    "backend_type",
+    "history_len",
+    "device",
+    "element_size",
+    "total_size",
+    "shm_name",
+    "creator_pid",
+    "payload",
+)
+
+
 class PoolMetadata:
     """Description of a pool. Two metadata match when every field but
     ``creator_pid`` and ``payload`` is equal.
 
     Fields: name, shape, dtype_str, backend_type, history_len, device,
     element_size, total_size (bytes of all frames), shm_name, creator_pid,
-    payload. The derived fields are computed by the C library; values passed
-    for them are checked against it.
+    payload. Assign any of the first six (``md.history_len = 4``): the value
+    is checked by the C library at once (InvalidArgumentError, and nothing
+    changes, when it is refused) and used by every pool made from the
+    metadata afterwards. ``device=None`` follows the backend (``cpu``, or
+    ``cuda:0`` for torch_cuda). The derived fields (element_size,
+    total_size, shm_name) are computed; values given for them must agree.
+    The ``pool_metadata`` of a producer or consumer is its own copy, fixed
+    while the pool exists.
     """
 
     __slots__ = (
-        "name",
-        "shape",
-        "dtype_str",
-        "backend_type",
-        "history_len",
-        "device",
-        "element_size",
-        "total_size",
-        "shm_name",
-        "creator_pid",
-        "payload",
+        "_name",
+        "_shape",
+        "_dtype_str",
+        "_backend_type",
+        "_history_len",
+        "_device",
+        "_device_arg",
+        "_element_size",
+        "_total_size",
+        "_shm_name",
+        "_creator_pid",
+        "_payload",
         "_c",
+        "_owner",
     )
 
     def __init__(
@@ -148,40 +201,130 @@ class PoolMetadata:
         creator_pid: Optional[int] = None,
         payload: Optional[bytes] = None,
     ) -> None:
+        object.__setattr__(self, "_owner", None)
+        self._build(name, shape, dtype_str, backend_type, history_len, device)
+        for field, given in (
+            ("element_size", element_size),
+            ("total_size", total_size),
+            ("shm_name", shm_name),
+        ):
+            if given is not None:
+                self._check_derived(field, given)
+        self._set_plain("creator_pid", self._c.creator_pid() if creator_pid is None else creator_pid)
+        self._set_plain("payload", payload)
+
+    # -- construction and assignment
+
+    def _build(self, name, shape, dtype_str, backend_type, history_len, device) -> None:
+        """Check and convert every field, let the C library validate them
+        together, then store them all (or raise and store nothing)."""
         if not isinstance(name, str) or "\x00" in name:
-            raise InvalidArgumentError(f"pool name {name!r} must be a string without NUL bytes")
-        dtype = _b.normalize_dtype(dtype_str)
+            raise InvalidArgumentError(
+                f"pool name {name!r} must be a string without NUL bytes"
+            )
+        try:
+            dtype = _b.normalize_dtype(dtype_str)
+        except InvalidArgumentError as e:
+            raise InvalidArgumentError(f"pool '{name}': {e}") from None
         if backend_type not in _b.BACKENDS:
             raise InvalidArgumentError(
-                f"pool '{name}': backend '{backend_type}' is not one of {', '.join(_b.BACKENDS)}"
+                f"pool '{name}': backend {backend_type!r} is not one of {', '.join(_b.BACKENDS)}"
             )
         shape = _shape_tuple(name, shape)
-        if not isinstance(history_len, int) or history_len < 1:
-            raise InvalidArgumentError(f"pool '{name}': history_len {history_len!r} is not >= 1")
-        if history_len > 0xFFFFFFFF:
-            raise InvalidArgumentError(f"pool '{name}': history_len {history_len} is too large")
+        if isinstance(history_len, bool) or not isinstance(history_len, int):
+            raise InvalidArgumentError(f"pool '{name}': history_len {history_len!r} is not an integer")
+        if not 0 <= history_len <= 0xFFFFFFFF:  # a C uint32; the library checks the range
+            raise InvalidArgumentError(f"pool '{name}': history_len {history_len} is out of range")
+        if device is not None and (not isinstance(device, str) or "\x00" in device):
+            raise InvalidArgumentError(
+                f"pool '{name}': device {device!r} must be a string like 'cpu' or 'cuda:0', or None"
+            )
         c = _tipc.Metadata(name, dtype, shape, backend_type, history_len, device)
-        self._c = c
-        self.name = c.name()
-        self.shape = shape
-        self.dtype_str = dtype
-        self.backend_type = backend_type
-        self.history_len = history_len
-        self.device = c.device()
-        self.element_size = c.element_size()
-        self.total_size = c.total_bytes()
-        self.shm_name = c.shm_name()
-        self.creator_pid = creator_pid if creator_pid is not None else c.creator_pid()
-        self.payload = payload
-        for field, given, actual in (
-            ("element_size", element_size, self.element_size),
-            ("total_size", total_size, self.total_size),
-            ("shm_name", shm_name, self.shm_name),
+        put = object.__setattr__
+        put(self, "_c", c)
+        put(self, "_name", c.name())
+        put(self, "_shape", shape)
+        put(self, "_dtype_str", dtype)
+        put(self, "_backend_type", backend_type)
+        put(self, "_history_len", history_len)
+        put(self, "_device_arg", device)
+        put(self, "_device", c.device())
+        put(self, "_element_size", c.element_size())
+        put(self, "_total_size", c.total_bytes())
+        put(self, "_shm_name", c.shm_name())
+
+    def _check_derived(self, field: str, given: Any) -> None:
+        actual = getattr(self, field)
+        if given != actual:
+            raise InvalidArgumentError(
+                f"pool '{self._name}': {field} {given!r} disagrees with the computed {actual!r} "
+                "(it follows from the other fields)"
+            )
+
+    def _set_plain(self, field: str, value: Any) -> None:
+        if field == "creator_pid" and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
         ):
-            if given is not None and given != actual:
+            raise InvalidArgumentError(
+                f"pool '{self._name}': creator_pid {value!r} is not a process id"
+            )
+        if field == "payload" and value is not None:
+            try:
+                value = bytes(memoryview(value))
+            except TypeError:
                 raise InvalidArgumentError(
-                    f"pool '{name}': {field} {given!r} disagrees with the computed {actual!r}"
-                )
+                    f"pool '{self._name}': payload {value!r} is not bytes or None"
+                ) from None
+        object.__setattr__(self, "_" + field, value)
+
+    def __setattr__(self, field: str, value: Any) -> None:
+        if field not in _MD_FIELDS:
+            raise AttributeError(f"PoolMetadata has no field {field!r} (fields: {', '.join(_MD_FIELDS)})")
+        if self._owner is not None:
+            raise InvalidArgumentError(
+                f"pool '{self._name}': the metadata of a live {self._owner} cannot change; "
+                "build a new PoolMetadata (and a new pool) instead"
+            )
+        if field in ("element_size", "total_size", "shm_name"):
+            self._check_derived(field, value)
+        elif field in ("creator_pid", "payload"):
+            self._set_plain(field, value)
+        else:
+            fields = {
+                "name": self._name,
+                "shape": self._shape,
+                "dtype_str": self._dtype_str,
+                "backend_type": self._backend_type,
+                "history_len": self._history_len,
+                "device": self._device_arg,
+            }
+            fields[field] = value
+            self._build(**fields)
+
+    def __delattr__(self, field: str) -> None:
+        raise AttributeError(f"PoolMetadata fields cannot be deleted ({field!r})")
+
+    def _bound(self, owner: str) -> "PoolMetadata":
+        """A copy for a producer or consumer (``owner``), fixed while it lives."""
+        cp = object.__new__(PoolMetadata)
+        for slot in PoolMetadata.__slots__:
+            object.__setattr__(cp, slot, getattr(self, slot))
+        object.__setattr__(cp, "_owner", owner)
+        return cp
+
+    # -- fields
+
+    name = property(lambda self: self._name, doc="Pool name.")
+    shape = property(lambda self: self._shape, doc="Shape of one frame (a tuple).")
+    dtype_str = property(lambda self: self._dtype_str, doc="Element type, numpy-style name.")
+    backend_type = property(lambda self: self._backend_type, doc="numpy, torch or torch_cuda.")
+    history_len = property(lambda self: self._history_len, doc="Frames in the ring.")
+    device = property(lambda self: self._device, doc="cpu or cuda:N.")
+    element_size = property(lambda self: self._element_size, doc="Bytes per element (derived).")
+    total_size = property(lambda self: self._total_size, doc="Bytes of all frames (derived).")
+    shm_name = property(lambda self: self._shm_name, doc="POSIX shared-memory name (derived).")
+    creator_pid = property(lambda self: self._creator_pid, doc="Producer's pid (0: none yet).")
+    payload = property(lambda self: self._payload, doc="Backend payload (bytes) or None.")
 
     @property
     def frame_size(self) -> int:
@@ -202,10 +345,10 @@ class PoolMetadata:
         return True
 
     def __hash__(self) -> int:
-        return hash((self.name, self.shape, self.dtype_str, self.backend_type, self.history_len))
+        return hash((self._name, self._shape, self._dtype_str, self._backend_type, self._history_len))
 
     def to_dict(self) -> dict:
-        return {f: getattr(self, f) for f in self.__slots__ if f != "_c"}
+        return {f: getattr(self, f) for f in _MD_FIELDS}
 
     def __repr__(self) -> str:
         return (
@@ -237,13 +380,16 @@ class MetadataCreator:
             import numpy as np
 
             data = np.asarray(data)
+        device = _b.device_of(data)
         return PoolMetadata(
             name,
             tuple(data.shape),
             _b.dtype_name_of(data),
             backend,
             history_len,
-            _b.device_of(data),
+            # a host sample's device follows the backend, so assigning
+            # backend_type later moves it along
+            None if device == "cpu" else device,
         )
 
     @staticmethod
@@ -269,20 +415,38 @@ class _Loan:
     def __init__(self, producer: "TensorProducer", as_numpy: bool) -> None:
         self._producer = producer
         self._as_numpy = as_numpy
+        self._frame = self._array = None
         self.index: Optional[int] = None
 
     def __enter__(self):
         p = self._producer
         md = p.pool_metadata
-        frame = p._handle().loan(p)
-        return _b.frame_array(frame, md.backend_type, self._as_numpy, md.dtype_str, md.shape)
+        frame = self._frame = p._handle().loan(p)
+        self._array = _b.frame_array(frame, md.backend_type, self._as_numpy, md.dtype_str, md.shape)
+        return self._array
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        h = self._producer._handle()
-        if exc_type is None:
-            self.index = h.commit()
-        else:
-            h.discard()
+        try:
+            h = self._producer._handle()
+            if exc_type is None:
+                self.index = h.commit()
+            else:
+                h.discard()
+        finally:
+            self._end()
+
+    def _end(self) -> None:
+        """After commit or discard the slot belongs to the pool again: the
+        array given out can no longer write it (numpy: read-only; torch: the
+        tensor lets go of the memory), nor can its Frame export it again."""
+        frame, arr = self._frame, self._array
+        self._frame = self._array = None
+        if frame is not None:
+            frame._end_loan()
+        if isinstance(arr, np.ndarray):
+            arr.flags.writeable = False
+        elif arr is not None:
+            arr.set_()  # an empty tensor: indexing it raises, and it holds no pool memory
 
     def __repr__(self) -> str:
         md = self._producer.pool_metadata
@@ -304,25 +468,23 @@ class TensorProducer(_Closable):
         dds_participant: Any = None,
         *,
         mode: int = 0o600,
-        put_timeout: float = 1.0,
+        put_timeout: Optional[float] = _tipc.PUT_TIMEOUT_DEFAULT_NS / 1e9,
         control_plane: bool = True,
         publish_progress: bool = True,
     ) -> None:
         if not isinstance(pool_metadata, PoolMetadata):
             raise InvalidArgumentError("TensorProducer needs a PoolMetadata")
-        self.pool_metadata = pool_metadata
-        self._p = _tipc.Producer(
-            pool_metadata._c,
-            mode,
-            _timeout_ns(put_timeout),
-            int(control_plane),
-            int(publish_progress),
-        )
-        self.pool_metadata.creator_pid = os.getpid()
+        self._p = None
+        timeout_ns = _timeout_ns(pool_metadata.name, "put_timeout", put_timeout)
+        # Its own copy: later assignments to the caller's object make other pools.
+        md = self.pool_metadata = pool_metadata._bound("producer")
+        self._p = _tipc.Producer(md._c, mode, timeout_ns, int(control_plane), int(publish_progress))
+        object.__setattr__(md, "_creator_pid", os.getpid())
         # put()'s fast path: a numpy array of exactly the pool's dtype and shape.
+        self._shape = md.shape
         self._np_dtype = (
-            _b.numpy_dtype(pool_metadata.dtype_str)
-            if pool_metadata.backend_type == "numpy" and pool_metadata.dtype_str != "bfloat16"
+            _b.numpy_dtype(md.dtype_str)
+            if md.backend_type == "numpy" and md.dtype_str != "bfloat16"
             else None
         )
 
@@ -346,14 +508,16 @@ class TensorProducer(_Closable):
     def put(self, data: Any) -> int:
         """Copy ``data`` (right shape, dtype and backend; any strides) into the
         next frame and publish it. Returns the frame index."""
+        want = self._np_dtype  # None unless a numpy pool (np.dtype == None is float64!)
+        if type(data) is np.ndarray and want is not None and self._p is not None:
+            dt = data.dtype
+            if (
+                (dt is want or dt == want)
+                and data.shape == self._shape
+                and data.flags.c_contiguous
+            ):
+                return self._p.put(data)
         md = self.pool_metadata
-        if (
-            type(data) is np.ndarray
-            and data.dtype == self._np_dtype
-            and data.shape == md.shape
-            and data.flags.c_contiguous
-        ):
-            return self._handle().put(data)
         if md.backend_type == "torch_cuda":
             address, nbytes, _keep = _b.cuda_source(data, md.name, md.device, md.shape, md.dtype_str)
             return self._handle().put_ptr(address, nbytes)
@@ -400,7 +564,6 @@ class _View:
 
     def __enter__(self):
         c = self._consumer
-        md = c.pool_metadata
         flags = 0 if self._latest_first else _tipc.READ_OLDEST_FIRST
         try:
             frames = self._frames = c._handle().acquire(self._count, flags)
@@ -408,6 +571,10 @@ class _View:
             return None
         newest = frames[0] if self._latest_first else frames[-1]
         c.last_index, c.last_timestamp_ns = newest.index, newest.timestamp_ns
+        if c._numpy_out or (self._as_numpy and c._host_dtype is not None):
+            asarray = np.asarray  # host frames as numpy arrays, the common case
+            return [None if f is None else asarray(f) for f in frames]
+        md = c.pool_metadata
         backend, as_numpy, dtype, shape = md.backend_type, self._as_numpy, md.dtype_str, md.shape
         return [
             None if f is None else _b.frame_array(f, backend, as_numpy, dtype, shape)
@@ -447,8 +614,13 @@ class TensorConsumer(_Closable):
     ) -> None:
         if not isinstance(pool_metadata, PoolMetadata):
             raise InvalidArgumentError("TensorConsumer needs a PoolMetadata")
-        self.pool_metadata = pool_metadata
-        self._c = _tipc.Consumer(pool_metadata._c, int(control_plane))
+        self._c = None
+        md = self.pool_metadata = pool_metadata._bound("consumer")
+        self._c = _tipc.Consumer(md._c, int(control_plane))
+        # get()'s fast path: host pools copy into a numpy array of this dtype.
+        self._shape = md.shape
+        self._host_dtype = None if md.backend_type == "torch_cuda" else _b.numpy_dtype(md.dtype_str)
+        self._numpy_out = md.backend_type == "numpy"
         self._callback_owner = None
         self._lock = threading.Lock()
         self.last_index: Optional[int] = None
@@ -505,14 +677,36 @@ class TensorConsumer(_Closable):
         False). Frames not written yet are zeros (``pad="fill"``: the oldest
         frame). Returns None while not connected (or, with ``block=True``, when
         no newer frame arrived within ``timeout`` seconds)."""
-        if block:
-            try:
-                self._handle().wait(_timeout_ns(timeout))
-            except (TimeoutError, NotConnectedError, ClosedError):
+        c = self._c
+        if (
+            c is not None
+            and history_len.__class__ is int
+            and history_len == 1
+            and latest_first is True
+            and pad == "zero"
+            and self._host_dtype is not None
+        ):
+            # The common call in as few steps as possible: one C call waits
+            # (block) and copies the frame.
+            out = np.empty(self._shape, self._host_dtype)
+            newest = c.read_into(
+                out,
+                1,
+                0,
+                block,
+                -1 if timeout is None or not block
+                else _timeout_ns(self.pool_metadata.name, "timeout", timeout),
+            )
+            if newest is None:
                 return None
-        return self._read(history_len, as_numpy, latest_first, pad, 0)
+            self.last_index, self.last_timestamp_ns = newest
+            if self._numpy_out or as_numpy:
+                return out
+            return _b.to_backend(out, "torch", False, self.pool_metadata.dtype_str)
+        ns = _timeout_ns(self.pool_metadata.name, "timeout", timeout) if block else 0
+        return self._read(history_len, as_numpy, latest_first, pad, 0, block, ns)
 
-    def _read(self, history_len, as_numpy, latest_first, pad, extra_flags):
+    def _read(self, history_len, as_numpy, latest_first, pad, extra_flags, block=False, ns=0):
         md = self.pool_metadata
         c = self._handle()
         if pad not in ("zero", "fill"):
@@ -525,6 +719,8 @@ class TensorConsumer(_Closable):
         _check_history(md, history_len)
         shape = md.shape if history_len == 1 else (history_len,) + md.shape
         if md.backend_type == "torch_cuda":
+            if block and not c.wait(ns):
+                return None
             torch = _b.torch_module()
             out = torch.empty(shape, dtype=_b.torch_dtype(md.dtype_str), device=md.device)
             try:
@@ -537,9 +733,8 @@ class TensorConsumer(_Closable):
                 self.last_index, self.last_timestamp_ns = newest
             return out.cpu().numpy() if as_numpy else out
         out = _b.empty(shape, md.dtype_str)
-        try:
-            newest = c.get_into(out, history_len, flags)
-        except (NotConnectedError, NoDataError, ClosedError):
+        newest = c.read_into(out, history_len, flags, block, ns)
+        if newest is None:
             return None
         if not extra_flags & _tipc.READ_NO_MARK:
             self.last_index, self.last_timestamp_ns = newest
@@ -575,12 +770,13 @@ class TensorConsumer(_Closable):
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Wait for a frame newer than the last one returned; False on timeout
-        or while no producer is there."""
-        try:
-            self._handle().wait(_timeout_ns(timeout))
-            return True
-        except (TimeoutError, NotConnectedError, ClosedError):
+        or while no producer is there. ``timeout`` in seconds, None waits
+        forever; Ctrl-C interrupts the wait (KeyboardInterrupt)."""
+        ns = _timeout_ns(self.pool_metadata.name, "timeout", timeout)
+        c = self._c
+        if c is None:
             return False
+        return c.wait(ns)
 
     def latest_index(self) -> Optional[int]:
         """Index of the newest published frame, without reading it; None while

@@ -81,7 +81,9 @@ def version() -> str:
 
 class PoolMetadata:
     """Description of a pool; two metadata match when every field but
-    ``creator_pid`` and ``payload`` is equal."""
+    ``creator_pid`` and ``payload`` is equal. Assigning a field is checked at
+    once (InvalidArgumentError, nothing changed) and used by the pools made
+    afterwards; a producer's or consumer's own copy cannot change."""
 
     name: str
     shape: Tuple[int, ...]
@@ -225,7 +227,9 @@ class TensorProducer:
         publish_progress: bool = True,
     ) -> None:
         """``dds_participant`` is accepted for compatibility and ignored (one
-        participant per process). ``put_timeout`` None waits forever."""
+        participant per process). ``put_timeout``: seconds (default 1.0, the
+        C library's default); None waits forever; NaN, infinities and
+        negatives raise InvalidArgumentError."""
     @classmethod
     def from_sample(
         cls: Type[_Self],
@@ -341,7 +345,8 @@ class TensorConsumer:
         of any of them; None while not connected."""
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Wait for a frame newer than the last one returned; False on timeout
-        or while no producer is there."""
+        or while no producer is there. None waits forever (Ctrl-C interrupts
+        it); NaN, infinities and negatives raise InvalidArgumentError."""
     def latest_index(self) -> Optional[int]:
         """Index of the newest published frame, without reading it; None while
         not connected or before the first frame."""

@@ -82,6 +82,8 @@ def normalize_dtype(dtype: Any) -> str:
     """Accept 'float32', 'torch.float32', np.float32, torch.float32 ..."""
     name = None
     try:
+        if dtype is None:  # np.dtype(None) would be float64
+            raise TypeError
         if isinstance(dtype, str):
             name = dtype.replace("torch.", "")
             aliases = {"bool_": "bool", "float": "float32", "double": "float64", "half": "float16"}
@@ -143,8 +145,13 @@ def host_buffer(data: Any, pool: str, backend: str, shape: tuple, dtype: str):
             f"pool '{pool}': put() of shape {tuple(data.shape)}, the pool holds {tuple(shape)}"
         )
     if backend == "numpy":
-        return np.ascontiguousarray(data)
-    t = data.detach().contiguous()
+        # The values, in the pool's native byte order: a '>f4' array is
+        # converted, not sent as its big-endian bytes. Any strides, offset or
+        # alignment become one C-contiguous copy (none when already so).
+        return np.ascontiguousarray(data, dtype=_NUMPY[dtype])
+    # resolve_conj/resolve_neg: torch's lazy conjugate and negation views
+    # hold other values than their memory does.
+    t = data.detach().resolve_conj().resolve_neg().contiguous()
     if dtype == "bfloat16":
         t = t.view(torch_module().int16)
     return t.numpy()
@@ -166,7 +173,7 @@ def cuda_source(data: Any, pool: str, device: str, shape: tuple, dtype: str):
         raise InvalidArgumentError(
             f"pool '{pool}': put() of shape {tuple(data.shape)}, the pool holds {tuple(shape)}"
         )
-    t = data.detach().contiguous()
+    t = data.detach().resolve_conj().resolve_neg().contiguous()
     if t.is_cuda:
         if f"cuda:{t.device.index or 0}" != device:
             raise InvalidArgumentError(f"pool '{pool}' lives on {device}, the tensor on {t.device}")
