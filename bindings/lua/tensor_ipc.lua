@@ -133,11 +133,15 @@ local Consumer = {}
 Consumer.__index = Consumer
 
 --- A reader of a pool; created before or after its producer.
--- opts: name, shape, dtype, backend, history_len, control_plane (default true).
+-- opts: name, shape, dtype, backend, history_len, control_plane (default true),
+-- trusted_owner (a uid whose pools are read besides this user's and root's).
 function M.consumer(opts)
   need(opts, "tensor_ipc.consumer")
   local md = metadata(opts)
-  local h = core.Consumer(md, opts.control_plane == false and 0 or 1)
+  if opts.trusted_owner ~= nil and math.type(opts.trusted_owner) ~= "integer" then
+    error("tensor_ipc.consumer: trusted_owner must be an integer uid", 2)
+  end
+  local h = core.Consumer(md, opts.control_plane == false and 0 or 1, opts.trusted_owner or -1)
   return setmetatable({ _h = h, _md = md, name = opts.name }, Consumer)
 end
 

@@ -168,7 +168,8 @@ typedef struct tipc_metadata tipc_metadata;
  * @param name        pool name: 1..TIPC_NAME_MAX bytes of [A-Za-z0-9_-] and '/',
  *                    not starting or ending with '/', no "//".
  * @param dtype       element type.
- * @param ndim        number of dimensions, 0..TIPC_MAX_DIMS.
+ * @param ndim        number of dimensions, 0..TIPC_MAX_DIMS; checked before @p shape
+ *                    is read, so a larger ndim never reads past a shorter array.
  * @param shape       ndim sizes, each > 0 (may be NULL when ndim is 0).
  * @param backend     array type the bindings hand out.
  * @param history_len frames in the ring, 1..TIPC_MAX_HISTORY.

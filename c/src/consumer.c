@@ -352,10 +352,10 @@ tipc_status tipc_consumer_wait(tipc_consumer *c, int64_t timeout_ns)
     TIPC_CHECK_ARG(c, "consumer is NULL");
     if (timeout_ns < 0 && timeout_ns != TIPC_TIMEOUT_INFINITE)
         return tipc__fail(TIPC_E_INVALID,
-                          "pool '%s': wait timeout of %lld ns is negative (use "
-                          "TIPC_TIMEOUT_INFINITE to wait forever)",
+                          "pool '%s': wait timeout of %lld ns is negative (only "
+                          "TIPC_TIMEOUT_INFINITE, -1, means forever)",
                           c->md.name, (long long)timeout_ns);
-    int64_t deadline = timeout_ns < 0 ? -1 : tipc__mono_ns() + timeout_ns;
+    int64_t deadline = tipc__deadline_after(timeout_ns);
     for (;;) {
         struct tipc_pool *pool = NULL;
         int dropped = 0;

@@ -595,8 +595,8 @@ tipc_status tipc_discover_pool(tipc_context *ctx, const char *name, int64_t wait
         return st;
     if (wait_ns < 0 && wait_ns != TIPC_TIMEOUT_INFINITE)
         return tipc__fail(TIPC_E_INVALID,
-                          "pool '%s': discovery wait of %lld ns is negative (use "
-                          "TIPC_TIMEOUT_INFINITE to wait forever)", name, (long long)wait_ns);
+                          "pool '%s': discovery wait of %lld ns is negative (only "
+                          "TIPC_TIMEOUT_INFINITE, -1, means forever)", name, (long long)wait_ns);
     if ((st = resolve(&ctx)))
         return st;
     dds_qos_t *q = meta_qos();

@@ -47,8 +47,8 @@ tipc_status tipc_producer_create(tipc_producer **out, const tipc_metadata *md,
                           md->name, o.mode);
     if (o.put_timeout_ns < 0 && o.put_timeout_ns != TIPC_TIMEOUT_INFINITE)
         return tipc__fail(TIPC_E_INVALID,
-                          "pool '%s': put timeout of %lld ns is negative (use "
-                          "TIPC_TIMEOUT_INFINITE to wait forever)",
+                          "pool '%s': put timeout of %lld ns is negative (only "
+                          "TIPC_TIMEOUT_INFINITE, -1, means forever)",
                           md->name, (long long)o.put_timeout_ns);
     struct tipc_producer *p = calloc(1, sizeof *p);
     if (!p)

@@ -349,7 +349,9 @@ static tipc_status wait_for_holders(struct tipc_ring *ring, struct ring_slot *sl
                                     uint64_t old_seq, int64_t timeout_ns)
 {
     int64_t start = tipc__mono_ns(), next_reap = start;
-    int64_t deadline = timeout_ns < 0 ? INT64_MAX : start + timeout_ns;
+    int64_t deadline = tipc__deadline_after(timeout_ns);
+    if (deadline < 0)
+        deadline = INT64_MAX;
     uint64_t mask;
     for (unsigned spin = 0; (mask = atomic_load(&slot->readers)) != 0; spin++) {
         int64_t now = tipc__mono_ns();

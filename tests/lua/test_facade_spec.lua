@@ -268,6 +268,24 @@ describe("producer", function()
     p:close()
   end)
 
+  it("another user's segment is read only when its owner is trusted", function()
+    local name = H.name("owner")
+    local p = tipc.producer{ name = name, shape = { 2 }, dtype = "int32", mode = 438 } -- 0666
+    p:put({ 4, 5 })
+    local path = "/dev/shm/" .. H.q(H.shm(name))
+    assert.is_true(os.execute("chown 65534:65534 " .. path))
+    local c = tipc.consumer{ name = name, shape = { 2 }, dtype = "int32" }
+    local ok, err = pcall(c.get, c)
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("belongs to uid 65534", 1, true), err)
+    local t = tipc.consumer{ name = name, shape = { 2 }, dtype = "int32", trusted_owner = 65534 }
+    assert.are.same({ 4, 5 }, t:get():totable())
+    assert.has_error(function() tipc.consumer{ name = name, shape = { 2 }, trusted_owner = "x" } end)
+    t:close(); c:close()
+    assert.is_true(os.execute("chown 0:0 " .. path))
+    p:close()
+  end)
+
   it("backend is part of the metadata: a torch pool reads from Lua, a numpy consumer mismatches", function()
     local name = H.name("torch")
     local p = tipc.producer{ name = name, shape = { 2 }, dtype = "float32", backend = "torch" }

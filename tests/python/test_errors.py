@@ -218,6 +218,32 @@ def test_second_producer_refused(pool_name):
         c.cleanup()
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="chowns a segment: needs root")
+def test_foreign_segment_read_only_when_its_owner_is_trusted(pool_name):
+    # Anyone can create a file under a pool's name first: a consumer reads
+    # only segments of its own user or root, whatever their mode, unless it
+    # names the owner it trusts.
+    n = pool_name()
+    s = np.arange(3, dtype=np.int32)
+    with TensorProducer.from_sample(n, s, history_len=2) as p:
+        p.put(s + 7)
+        path = "/dev/shm/tipc." + n.replace("/", ".")
+        os.chown(path, 65534, 65534)
+        os.chmod(path, 0o666)
+        c = TensorConsumer.from_sample(n, s, history_len=2)
+        with pytest.raises(tensor_ipc.PermissionError) as e:
+            c.get()
+        assert "belongs to uid 65534" in str(e.value) and n in str(e.value)
+        trusting = TensorConsumer.from_sample(n, s, history_len=2, trusted_owner=65534)
+        np.testing.assert_array_equal(trusting.get(), s + 7)
+        for bad in ("65534", 1.5, True, -2, 2**40):
+            with pytest.raises(InvalidArgumentError):
+                TensorConsumer.from_sample(n, s, history_len=2, trusted_owner=bad)
+        trusting.cleanup()
+        c.cleanup()
+        os.chown(path, 0, 0)
+
+
 @pytest.mark.parametrize("history_len", [0, -1, 4, 100], ids=str)
 def test_get_bad_history_len(pool_name, history_len):
     n = pool_name()

@@ -602,6 +602,10 @@ class TensorConsumer(_Closable):
     None while no producer is connected. ``view()`` gives zero-copy arrays.
     ``on_new_data_callback(data)``, when given, is called from a library thread
     with each new frame (as ``get()`` would return it).
+
+    Only a pool whose segment belongs to this user or root is read (anyone can
+    create a file under a pool's name first); ``trusted_owner=uid`` also
+    accepts that user's pools, for pools shared across users on purpose.
     """
 
     def __init__(
@@ -611,12 +615,22 @@ class TensorConsumer(_Closable):
         on_new_data_callback: Optional[Callable[[Any], None]] = None,
         *,
         control_plane: bool = True,
+        trusted_owner: Optional[int] = None,
     ) -> None:
         if not isinstance(pool_metadata, PoolMetadata):
             raise InvalidArgumentError("TensorConsumer needs a PoolMetadata")
         self._c = None
         md = self.pool_metadata = pool_metadata._bound("consumer")
-        self._c = _tipc.Consumer(md._c, int(control_plane))
+        if trusted_owner is not None and (
+            isinstance(trusted_owner, bool) or not isinstance(trusted_owner, int)
+        ):
+            raise InvalidArgumentError(
+                f"pool '{md.name}': trusted_owner must be a uid (int) or None, "
+                f"not {trusted_owner!r}"
+            )
+        self._c = _tipc.Consumer(
+            md._c, int(control_plane), -1 if trusted_owner is None else trusted_owner
+        )
         # get()'s fast path: host pools copy into a numpy array of this dtype.
         self._shape = md.shape
         self._host_dtype = None if md.backend_type == "torch_cuda" else _b.numpy_dtype(md.dtype_str)

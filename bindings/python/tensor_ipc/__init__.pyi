@@ -277,9 +277,11 @@ class TensorConsumer:
         on_new_data_callback: Optional[Callable[[Any], None]] = None,
         *,
         control_plane: bool = True,
+        trusted_owner: Optional[int] = None,
     ) -> None:
         """``on_new_data_callback(data)`` is called from a library thread with
-        each new frame, as get() returns it."""
+        each new frame, as get() returns it. Only segments of this user or root
+        are read; ``trusted_owner=uid`` also accepts that user's."""
     @classmethod
     def from_sample(
         cls: Type[_Self],
@@ -291,6 +293,7 @@ class TensorConsumer:
         *,
         dds_participant: Any = None,
         control_plane: bool = True,
+        trusted_owner: Optional[int] = None,
     ) -> _Self: ...
     def set_callback(self, fn: Optional[Callable[[Any], None]]) -> None:
         """Call ``fn(frame)`` for each new frame from a library thread (None stops)."""
