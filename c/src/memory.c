@@ -109,7 +109,7 @@ tipc_status tipc__mem_zero(const struct tipc_mem *m, const char *pool, void *dst
     return tipc__cuda_zero(pool, m->ordinal, dst, bytes);
 }
 
-tipc_status tipc__mem_flush(const struct tipc_mem *m, const char *pool)
+tipc_status tipc__mem_flush_slow(const struct tipc_mem *m, const char *pool)
 {
-    return m->ordinal < 0 ? TIPC_OK : tipc__cuda_sync(pool, m->ordinal);
+    return tipc__cuda_sync(pool, m->ordinal);
 }

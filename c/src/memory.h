@@ -66,7 +66,12 @@ static inline tipc_status tipc__mem_copy(const struct tipc_mem *m, const char *p
 /* Zero @p bytes at @p dst (memory of the pool's kind, or host memory). */
 tipc_status tipc__mem_zero(const struct tipc_mem *m, const char *pool, void *dst, size_t bytes);
 
+tipc_status tipc__mem_flush_slow(const struct tipc_mem *m, const char *pool);
+
 /* Make writes into a loaned frame complete before it is published. */
-tipc_status tipc__mem_flush(const struct tipc_mem *m, const char *pool);
+static inline tipc_status tipc__mem_flush(const struct tipc_mem *m, const char *pool)
+{
+    return m->ordinal < 0 ? TIPC_OK : tipc__mem_flush_slow(m, pool);
+}
 
 #endif

@@ -41,9 +41,4 @@ int tipc__pool_live(const struct tipc_pool *pool);
 void tipc__pool_ref(struct tipc_pool *pool);
 void tipc__pool_unref(struct tipc_pool *pool);
 
-static inline unsigned char *tipc__pool_frame(const struct tipc_pool *pool, uint64_t index)
-{
-    return tipc__mem_frame(&pool->mem, tipc__ring_slot(pool->ring, index));
-}
-
 #endif

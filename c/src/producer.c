@@ -98,10 +98,12 @@ tipc_status tipc_producer_loan(tipc_producer *p, void **out_data, size_t *out_si
     TIPC_CHECK_ARG(p, "producer is NULL");
     if (p->loan_out)
         return tipc__fail(TIPC_E_BUSY, "pool '%s': a loan is already outstanding", p->md.name);
-    tipc_status st = tipc__ring_begin_write(p->pool->ring, p->next_index, p->opts.put_timeout_ns);
+    uint32_t slot;
+    tipc_status st = tipc__ring_begin_write(p->pool->ring, p->next_index, p->opts.put_timeout_ns,
+                                            &slot);
     if (st)
         return st;
-    *out_data = tipc__pool_frame(p->pool, p->next_index);
+    *out_data = tipc__mem_frame(&p->pool->mem, slot);
     p->loan_out = 1;
     if (out_size)
         *out_size = p->md.frame_bytes;
@@ -117,11 +119,10 @@ tipc_status tipc_producer_commit(tipc_producer *p, uint64_t *out_index)
     tipc_status st = tipc__mem_flush(&p->pool->mem, p->md.name);
     if (st)
         return st;
-    tipc__ring_commit(p->pool->ring, p->next_index);
+    int64_t stamp = tipc__ring_commit(p->pool->ring, p->next_index);
     p->loan_out = 0;
     if (p->announce)
-        tipc__dds_pub_progress(p->announce, p->next_index,
-                               tipc__ring_timestamp(p->pool->ring, p->next_index));
+        tipc__dds_pub_progress(p->announce, p->next_index, stamp);
     if (out_index)
         *out_index = p->next_index;
     p->next_index++;

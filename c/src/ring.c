@@ -304,17 +304,6 @@ void tipc__ring_free(struct tipc_ring *ring)
     free(ring);
 }
 
-uint32_t tipc__ring_slot(const struct tipc_ring *ring, uint64_t index)
-{
-    return (uint32_t)(index % ring->history_len);
-}
-
-int64_t tipc__ring_timestamp(const struct tipc_ring *ring, uint64_t index)
-{
-    return atomic_load_explicit(&ring->slots[index % ring->history_len].timestamp_ns,
-                                memory_order_relaxed);
-}
-
 uint64_t tipc__ring_written(const struct tipc_ring *ring)
 {
     return atomic_load(&ring->ctl->write_seq);
@@ -382,9 +371,12 @@ static tipc_status wait_for_holders(struct tipc_ring *ring, struct ring_slot *sl
     return TIPC_OK;
 }
 
-tipc_status tipc__ring_begin_write(struct tipc_ring *ring, uint64_t index, int64_t timeout_ns)
+tipc_status tipc__ring_begin_write(struct tipc_ring *ring, uint64_t index, int64_t timeout_ns,
+                                   uint32_t *out_slot)
 {
-    struct ring_slot *slot = &ring->slots[index % ring->history_len];
+    uint32_t s = (uint32_t)(index % ring->history_len);
+    struct ring_slot *slot = &ring->slots[s];
+    *out_slot = s;
     const uint64_t old_seq = atomic_load(&slot->seq);
     /* Mark first, then look for readers: a reader sets its bit, then checks
      * seq; with seq_cst ordering one of the two sides sees the other. */
@@ -400,11 +392,12 @@ void tipc__ring_discard(struct tipc_ring *ring, uint64_t index)
     atomic_store(&ring->slots[index % ring->history_len].seq, 0);
 }
 
-void tipc__ring_commit(struct tipc_ring *ring, uint64_t index)
+int64_t tipc__ring_commit(struct tipc_ring *ring, uint64_t index)
 {
     struct ring_slot *slot = &ring->slots[index % ring->history_len];
     struct ring_ctl *c = ring->ctl;
-    atomic_store_explicit(&slot->timestamp_ns, tipc_now_ns(), memory_order_relaxed);
+    int64_t stamp = tipc_now_ns();
+    atomic_store_explicit(&slot->timestamp_ns, stamp, memory_order_relaxed);
     /* Release is enough here: a reader that sees either count also sees the
      * frame and the slot's seq written before it. The seq_cst handshake is
      * between begin_write's mark and the readers' bits, not here. */
@@ -414,6 +407,7 @@ void tipc__ring_commit(struct tipc_ring *ring, uint64_t index)
     atomic_fetch_add(&c->notify, 1);
     if (atomic_load(&c->waiters))
         futex(&c->notify, FUTEX_WAKE, INT_MAX, NULL);
+    return stamp;
 }
 
 void tipc__ring_close(struct tipc_ring *ring)

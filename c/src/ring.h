@@ -40,12 +40,13 @@ void tipc__ring_free(struct tipc_ring *ring);
 
 /* ---- writer (one thread) ---- */
 
-/* Take slot index % history_len for frame @p index: waits (up to @p timeout_ns,
- * < 0 forever) only for live readers holding that very slot, reclaiming dead
- * ones. On TIPC_E_TIMEOUT the slot keeps its old frame. */
-tipc_status tipc__ring_begin_write(struct tipc_ring *ring, uint64_t index, int64_t timeout_ns);
-/* Publish frame @p index, stamped now; wakes waiting readers. */
-void tipc__ring_commit(struct tipc_ring *ring, uint64_t index);
+/* Take slot index % history_len (*out_slot) for frame @p index: waits (up to
+ * @p timeout_ns, < 0 forever) only for live readers holding that very slot,
+ * reclaiming dead ones. On TIPC_E_TIMEOUT the slot keeps its old frame. */
+tipc_status tipc__ring_begin_write(struct tipc_ring *ring, uint64_t index, int64_t timeout_ns,
+                                   uint32_t *out_slot);
+/* Publish frame @p index, stamped now (returned); wakes waiting readers. */
+int64_t tipc__ring_commit(struct tipc_ring *ring, uint64_t index);
 /* Give the slot back unpublished: its old frame is dropped (it may be overwritten). */
 void tipc__ring_discard(struct tipc_ring *ring, uint64_t index);
 /* Mark the ring closed and wake every waiter. */
@@ -55,9 +56,6 @@ unsigned tipc__ring_attached(struct tipc_ring *ring);
 
 /* ---- both sides ---- */
 
-uint32_t tipc__ring_slot(const struct tipc_ring *ring, uint64_t index);
-/* Commit time of frame @p index (CLOCK_REALTIME ns); meaningful while held. */
-int64_t tipc__ring_timestamp(const struct tipc_ring *ring, uint64_t index);
 /* Frames published so far. */
 uint64_t tipc__ring_written(const struct tipc_ring *ring);
 /* The close flag alone (cheap). */
