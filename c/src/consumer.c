@@ -36,7 +36,6 @@ struct tipc_view {
     struct tipc_pool *pool;
     _Atomic int held;
     uint32_t count;
-    uint32_t capacity;         /* frames its arrays hold (a reused view may hold more) */
     size_t frame_bytes;
     tipc_frame_info *infos;
     const void **data;
@@ -143,7 +142,7 @@ static tipc_status connection_ex(struct tipc_consumer *c, struct tipc_pool **out
     tipc_status st = TIPC_OK;
     pthread_mutex_lock(&c->lock);
     if (c->pool) {
-        int64_t now = tipc__mono_coarse_ns();
+        int64_t now = tipc__mono_ns();
         int gone = tipc__ring_closed(c->pool->ring);
         if (!gone && now >= c->next_check_ns) {
             c->next_check_ns = now + PRODUCER_CHECK_NS;
@@ -159,7 +158,7 @@ static tipc_status connection_ex(struct tipc_consumer *c, struct tipc_pool **out
         st = tipc__pool_open(&c->pool, &c->md, c->trusted_uid);
         if (st == TIPC_OK) {
             atomic_store(&c->seen, 0); /* a new producer counts from 0 */
-            c->next_check_ns = tipc__mono_coarse_ns() + PRODUCER_CHECK_NS;
+            c->next_check_ns = tipc__mono_ns() + PRODUCER_CHECK_NS;
         } else if (st == TIPC_E_NOT_CONNECTED && c->follow) {
             /* No segment here: an announcement that disagrees with us is
              * worth reporting. A segment on this host, when there is one,
@@ -312,31 +311,18 @@ tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count, unsigned int
     tipc_status st = check_read_args(c, count);
     if (st)
         return st;
-    struct tipc_view *v = NULL;
-    struct tipc_pool *pool = NULL;
-    st = connection(c, &pool);
-    if (st)
-        return st;
-    /* The view released last on this mapping is reused: no allocation on
-     * the path of a reader that was just woken (its caches are cold). */
-    v = atomic_exchange(&pool->spare_view, NULL);
-    if (v && v->capacity < count) {
-        free(v);
-        v = NULL;
-    }
-    if (!v) {
-        v = malloc(sizeof *v + count * (sizeof *v->infos + sizeof *v->data));
-        if (!v) {
-            tipc__pool_unref(pool);
-            return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", c->md.name);
-        }
-        v->capacity = count;
-        v->infos = (tipc_frame_info *)(v + 1);
-        v->data = (const void **)(v->infos + count);
-    }
-    v->pool = pool;
+    struct tipc_view *v = calloc(1, sizeof *v + count * (sizeof *v->infos + sizeof *v->data));
+    if (!v)
+        return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", c->md.name);
+    v->infos = (tipc_frame_info *)(v + 1);
+    v->data = (const void **)(v->infos + count);
     v->count = count;
     v->frame_bytes = c->md.frame_bytes;
+    st = connection(c, &v->pool);
+    if (st) {
+        free(v);
+        return st;
+    }
     uint64_t w;
     uint32_t avail;
     /* A retried read may leave entries of an earlier attempt: positions not
@@ -356,7 +342,7 @@ tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count, unsigned int
     }
     if (!(flags & TIPC_READ_NO_MARK))
         note_seen(c, w);
-    atomic_store(&v->held, 1);
+    atomic_init(&v->held, 1);
     *out = v;
     return TIPC_OK;
 }
@@ -450,11 +436,8 @@ void tipc_view_release(tipc_view *v)
     if (!v)
         return;
     tipc_view_unhold(v);
-    struct tipc_pool *pool = v->pool;
-    void *none = NULL;
-    if (!atomic_compare_exchange_strong(&pool->spare_view, &none, v))
-        free(v);
-    tipc__pool_unref(pool);
+    tipc__pool_unref(v->pool);
+    free(v);
 }
 
 /* The callback thread keeps its own notion of "seen", independent of what

@@ -27,7 +27,6 @@ static struct tipc_pool *pool_new(const struct tipc_metadata *md)
 
 static void pool_free(struct tipc_pool *pool)
 {
-    free(atomic_load(&pool->spare_view));
     tipc__ring_free(pool->ring);
     tipc__mem_release(&pool->mem);
     tipc__segment_unmap(&pool->seg);

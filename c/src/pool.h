@@ -20,9 +20,6 @@ struct tipc_pool {
     struct tipc_segment seg;
     struct tipc_ring *ring;
     struct tipc_mem mem;
-    /* One released view kept for the next acquire (consumer.c's; freed
-     * with the mapping). */
-    void *_Atomic spare_view;
 };
 
 /* Producer: create and publish the pool (fills md->payload for device pools). */

@@ -36,8 +36,6 @@ static inline pid_t tipc__proc_identity_pid(uint64_t id)
 
 /* Monotonic clock, nanoseconds. */
 int64_t tipc__mono_ns(void);
-/* The same clock at tick resolution (a few ms): cheaper, for periodic checks. */
-int64_t tipc__mono_coarse_ns(void);
 
 /* The monotonic deadline @p timeout_ns from now: -1 (never) for a negative
  * timeout, INT64_MAX where the sum would overflow. */
