@@ -495,6 +495,22 @@ void tipc__dds_sub_destroy(struct tipc_dds_sub *sub)
     free(sub);
 }
 
+/* A reader of the directory topic on @p ctx's participant; *topic receives
+ * the topic (the caller deletes both), or nothing is left on failure. */
+static dds_entity_t directory_reader(struct tipc_context *ctx, dds_entity_t *topic)
+{
+    dds_qos_t *q = meta_qos();
+    *topic = dds_create_topic(ctx->participant, &tensor_ipc_PoolMeta_desc, DIRECTORY_TOPIC, q,
+                              NULL);
+    dds_entity_t reader = *topic < 0 ? *topic : dds_create_reader(ctx->participant, *topic, q, NULL);
+    dds_delete_qos(q);
+    if (reader < 0 && *topic > 0)
+        dds_delete(*topic);
+    if (reader < 0)
+        *topic = 0;
+    return reader;
+}
+
 tipc_status tipc_discover_pools(tipc_context *ctx, int64_t wait_ns, tipc_metadata ***out_list,
                                 size_t *out_count)
 {
@@ -504,16 +520,10 @@ tipc_status tipc_discover_pools(tipc_context *ctx, int64_t wait_ns, tipc_metadat
     tipc_status st = resolve(&ctx);
     if (st)
         return st;
-    dds_qos_t *q = meta_qos();
-    dds_entity_t topic = dds_create_topic(ctx->participant, &tensor_ipc_PoolMeta_desc,
-                                          DIRECTORY_TOPIC, q, NULL);
-    dds_entity_t reader = topic < 0 ? topic : dds_create_reader(ctx->participant, topic, q, NULL);
-    dds_delete_qos(q);
-    if (reader < 0) {
-        if (topic > 0)
-            dds_delete(topic);
+    dds_entity_t topic;
+    dds_entity_t reader = directory_reader(ctx, &topic);
+    if (reader < 0)
         return dds_fail(reader, DIRECTORY_TOPIC, "directory reader");
-    }
     if (wait_ns > 0)
         dds_sleepfor(wait_ns); /* discovery of remote writers takes a bounded while */
     /* take in batches: the reader is ours alone, and taking empties it. */
@@ -599,11 +609,8 @@ tipc_status tipc_discover_pool(tipc_context *ctx, const char *name, int64_t wait
                           "TIPC_TIMEOUT_INFINITE, -1, means forever)", name, (long long)wait_ns);
     if ((st = resolve(&ctx)))
         return st;
-    dds_qos_t *q = meta_qos();
-    dds_entity_t topic = dds_create_topic(ctx->participant, &tensor_ipc_PoolMeta_desc,
-                                          DIRECTORY_TOPIC, q, NULL);
-    dds_entity_t reader = topic < 0 ? topic : dds_create_reader(ctx->participant, topic, q, NULL);
-    dds_delete_qos(q);
+    dds_entity_t topic;
+    dds_entity_t reader = directory_reader(ctx, &topic);
     dds_entity_t fresh = reader < 0 ? reader
                                     : dds_create_readcondition(reader, DDS_NOT_READ_SAMPLE_STATE);
     dds_entity_t waitset = fresh < 0 ? fresh : dds_create_waitset(ctx->participant);

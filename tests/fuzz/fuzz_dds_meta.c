@@ -18,19 +18,14 @@
 #include "metadata.h"
 #include "tensor_ipc_msgs.h"
 
+#define FUZZ_TARGET_NAME "fuzz_dds_meta"
+#include "fuzz_promise.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define PROMISE(cond, ...)                                                                         \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_dds_meta: broken promise: " __VA_ARGS__);                      \
-            fputc('\n', stderr);                                                                   \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static void check_accepted(const tensor_ipc_PoolMeta *m, const struct tipc_metadata *md)
 {
