@@ -614,10 +614,36 @@ TIPC_API tipc_status tipc_consumer_wait(tipc_consumer *c, int64_t timeout_ns);
 TIPC_API tipc_status tipc_consumer_latest_index(tipc_consumer *c, uint64_t *out_index);
 
 /**
- * Called on a library thread for each new frame (frames the thread could not
- * keep up with are skipped: @p index is the newest). The callback may call
- * get, acquire, latest_index and view functions on @p c, but must not destroy
- * @p c or change its callback. Keep it short: the next call waits for it.
+ * Copy frame @p index (not necessarily the newest) into @p dst, if it is
+ * still in the ring. Does not count as returned for tipc_consumer_wait.
+ * @param dst_size   must equal frame_bytes.
+ * @param out_info   receives the frame's info (may be NULL).
+ * @retval TIPC_OK               copied.
+ * @retval TIPC_E_NO_DATA        frame @p index is not written yet, or was
+ *                               overwritten already (the sentence says which).
+ * @retval TIPC_E_INVALID, TIPC_E_NOT_CONNECTED, TIPC_E_CORRUPT, ... as tipc_consumer_get.
+ * Thread safety: as tipc_consumer_get.
+ */
+TIPC_API tipc_status tipc_consumer_get_frame(tipc_consumer *c, uint64_t index, void *dst,
+                                             size_t dst_size, tipc_frame_info *out_info);
+
+/**
+ * Hold frame @p index in place (zero copy), if it is still in the ring: a
+ * one-frame view, released with tipc_view_release. Does not count as
+ * returned for tipc_consumer_wait.
+ * @retval as tipc_consumer_get_frame.
+ */
+TIPC_API tipc_status tipc_consumer_acquire_frame(tipc_consumer *c, uint64_t index,
+                                                 tipc_view **out);
+
+/**
+ * Called on a library thread once for each frame published, in order, with
+ * its index: read it with tipc_consumer_get_frame / tipc_consumer_acquire_frame
+ * while it is still in the ring. When the thread falls behind by more than
+ * history_len frames, the frames already overwritten are skipped (a gap in
+ * the indices says how many). The callback may call get, acquire,
+ * latest_index and view functions on @p c, but must not destroy @p c or
+ * change its callback. Keep it short: the next call waits for it.
  */
 typedef void (*tipc_frame_callback)(tipc_consumer *c, uint64_t index, void *user);
 

@@ -287,6 +287,24 @@ tipc_status tipc_consumer_get(tipc_consumer *c, void *dst, size_t dst_size, uint
     return st;
 }
 
+tipc_status tipc_consumer_get_frame(tipc_consumer *c, uint64_t index, void *dst,
+                                    size_t dst_size, tipc_frame_info *out_info)
+{
+    TIPC_CHECK_ARG(c, "consumer is NULL");
+    if (!dst || dst_size != c->md.frame_bytes)
+        return tipc__fail(TIPC_E_INVALID,
+                          "pool '%s': get_frame needs a %zu-byte buffer, got %zu bytes%s",
+                          c->md.name, c->md.frame_bytes, dst_size, dst ? "" : " (NULL)");
+    struct tipc_pool *pool = NULL;
+    tipc_status st = connection(c, &pool);
+    if (st)
+        return st;
+    struct copy_ctx x = {pool, dst, out_info};
+    st = tipc__ring_read_one(pool->ring, index, 0, copy_frame, &x);
+    tipc__pool_unref(pool);
+    return st;
+}
+
 static void view_unhold(struct tipc_view *v)
 {
     for (uint32_t i = 0; i < v->count; i++)
@@ -342,6 +360,33 @@ tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count, unsigned int
     }
     if (!(flags & TIPC_READ_NO_MARK))
         note_seen(c, w);
+    atomic_init(&v->held, 1);
+    *out = v;
+    return TIPC_OK;
+}
+
+tipc_status tipc_consumer_acquire_frame(tipc_consumer *c, uint64_t index, tipc_view **out)
+{
+    TIPC_CHECK_ARG(out, "out is NULL");
+    *out = NULL;
+    TIPC_CHECK_ARG(c, "consumer is NULL");
+    struct tipc_view *v = calloc(1, sizeof *v + sizeof *v->infos + sizeof *v->data);
+    if (!v)
+        return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", c->md.name);
+    v->infos = (tipc_frame_info *)(v + 1);
+    v->data = (const void **)(v->infos + 1);
+    v->count = 1;
+    v->frame_bytes = c->md.frame_bytes;
+    tipc_status st = connection(c, &v->pool);
+    if (st == TIPC_OK) {
+        st = tipc__ring_read_one(v->pool->ring, index, 1, keep_frame, v);
+        if (st)
+            tipc__pool_unref(v->pool);
+    }
+    if (st) {
+        free(v);
+        return st;
+    }
     atomic_init(&v->held, 1);
     *out = v;
     return TIPC_OK;
@@ -441,12 +486,12 @@ void tipc_view_release(tipc_view *v)
 }
 
 /* The callback thread keeps its own notion of "seen", independent of what
- * get/acquire return, so user reads never hide frames from it. */
+ * get/acquire return, so user reads never hide frames from it. It calls once
+ * per frame, in order; frames overwritten before their turn are skipped. */
 static void *callback_main(void *arg)
 {
     struct tipc_consumer *c = arg;
-    uint64_t seen = 0;
-    struct tipc_pool *current = NULL;
+    uint64_t seen = 0, incarnation = 0;
     while (!atomic_load(&c->cb_stop)) {
         struct tipc_pool *pool = NULL;
         if (connection(c, &pool) != TIPC_OK) {
@@ -454,14 +499,20 @@ static void *callback_main(void *arg)
             nanosleep(&ts, NULL);
             continue;
         }
-        if (pool != current) { /* a new producer counts from 0 */
-            current = pool;
+        if (pool->seg.incarnation != incarnation) { /* a new producer counts from 0 */
+            incarnation = pool->seg.incarnation;
             seen = 0;
         }
         uint64_t w = tipc__ring_written(pool->ring);
         if (w > seen) {
-            seen = w;
-            c->cb_fn(c, w - 1, c->cb_user);
+            if (w - seen > pool->history_len)
+                seen = w - pool->history_len;
+            while (seen < tipc__ring_written(pool->ring) && !atomic_load(&c->cb_stop)) {
+                uint64_t now = tipc__ring_written(pool->ring);
+                if (now - seen > pool->history_len)
+                    seen = now - pool->history_len;
+                c->cb_fn(c, seen++, c->cb_user);
+            }
         } else {
             tipc__ring_wait(pool->ring, seen, tipc__mono_ns() + PRODUCER_CHECK_NS);
         }

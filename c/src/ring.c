@@ -561,3 +561,35 @@ tipc_status tipc__ring_read(struct tipc_ring *ring, uint32_t count, int oldest_f
             return st;
     }
 }
+
+tipc_status tipc__ring_read_one(struct tipc_ring *ring, uint64_t index, int keep,
+                                tipc_ring_visit_fn visit, void *ctx)
+{
+    const uint32_t H = ring->history_len;
+    uint64_t w = atomic_load(&ring->ctl->write_seq);
+    if (index >= w)
+        return tipc__fail(TIPC_E_NO_DATA, "pool '%s': frame %llu is not written yet (%llu so far)",
+                          ring->name, (unsigned long long)index, (unsigned long long)w);
+    uint32_t slot = (uint32_t)(index % H);
+    if (!hold(ring, index)) {
+        uint64_t seq = atomic_load(&ring->slots[slot].seq);
+        if (!seq_plausible(seq, slot, H))
+            return tipc__fail(TIPC_E_CORRUPT,
+                              "pool '%s': slot %u of the ring is corrupted (seq %#llx)",
+                              ring->name, slot, (unsigned long long)seq);
+        return tipc__fail(TIPC_E_NO_DATA,
+                          "pool '%s': frame %llu was overwritten (history_len %u, %llu written)",
+                          ring->name, (unsigned long long)index, H, (unsigned long long)w);
+    }
+    struct tipc_ring_frame f = {
+        .pos = 0,
+        .slot = slot,
+        .index = index,
+        .timestamp_ns =
+            atomic_load_explicit(&ring->slots[slot].timestamp_ns, memory_order_relaxed),
+    };
+    tipc_status st = visit(ctx, &f);
+    if (!keep || st)
+        tipc__ring_unhold(ring, index);
+    return st;
+}

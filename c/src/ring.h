@@ -96,6 +96,11 @@ tipc_status tipc__ring_read(struct tipc_ring *ring, uint32_t count, int oldest_f
                             uint32_t *out_avail);
 void tipc__ring_unhold(struct tipc_ring *ring, uint64_t index);
 
+/* Hold frame @p index alone (not necessarily the newest) and visit it; one
+ * attempt: TIPC_E_NO_DATA when it is not written yet or already overwritten. */
+tipc_status tipc__ring_read_one(struct tipc_ring *ring, uint64_t index, int keep,
+                                tipc_ring_visit_fn visit, void *ctx);
+
 /* Test-only pause points between the steps of shared-memory updates (built
  * into the white-box library only, see tests/multiprocess). */
 #ifdef TIPC_TEST_HOOKS

@@ -9,6 +9,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -809,6 +810,164 @@ START_TEST(test_callback_per_frame)
 }
 END_TEST
 
+/* Every frame of a burst reaches the callback, once, in order, readable by
+ * its index; when the callback falls behind by more than the history, the
+ * overwritten frames are skipped and the gap shows how many. */
+struct burst_state {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    sem_t go;            /* the first call waits on it */
+    uint64_t seen[64];
+    int values_ok[64];
+    int calls;
+    int entered;         /* the first call has begun */
+};
+
+static void on_burst(tipc_consumer *c, uint64_t index, void *user)
+{
+    struct burst_state *s = user;
+    if (s->calls == 0) {
+        pthread_mutex_lock(&s->lock);
+        s->entered = 1;
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+        sem_wait(&s->go);
+    }
+    int32_t f[6];
+    tipc_frame_info info;
+    tipc_status st = tipc_consumer_get_frame(c, index, f, sizeof f, &info);
+    pthread_mutex_lock(&s->lock);
+    if (s->calls < 64) {
+        s->seen[s->calls] = index;
+        s->values_ok[s->calls] = st == TIPC_OK ? (f[0] == (int32_t)index * 10 && info.index == index)
+                                               : (st == TIPC_E_NO_DATA ? -1 : 0);
+    }
+    s->calls++;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void wait_calls(struct burst_state *s, int n)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 10;
+    pthread_mutex_lock(&s->lock);
+    while (s->calls < n && pthread_cond_timedwait(&s->cond, &s->lock, &deadline) == 0)
+        ;
+    pthread_mutex_unlock(&s->lock);
+}
+
+START_TEST(test_callback_every_frame_of_a_burst)
+{
+    /* A history longer than the burst: all 20 back-to-back frames arrive. */
+    tipc_metadata *md = make_md(unique("burst"), 32, 2, 3);
+    tipc_producer *p = NULL;
+    tipc_consumer *c = NULL;
+    static struct burst_state s;
+    pthread_mutex_init(&s.lock, NULL);
+    pthread_cond_init(&s.cond, NULL);
+    sem_init(&s.go, 0, 0);
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_create(&c, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_set_callback(c, on_burst, &s), TIPC_OK);
+    put_frames(p, 0, 20); /* while the first call waits */
+    sem_post(&s.go);
+    wait_calls(&s, 20);
+    ck_assert_int_eq(s.calls, 20);
+    for (int i = 0; i < 20; i++) {
+        ck_assert_uint_eq(s.seen[i], (uint64_t)i);
+        ck_assert_int_eq(s.values_ok[i], 1);
+    }
+    tipc_consumer_destroy(c);
+    tipc_producer_destroy(p);
+    tipc_metadata_destroy(md);
+
+    /* A history of 4 and a callback stuck in its first call while 12 frames
+     * go by: it sees frame 0 (already overwritten), then only frames still
+     * in the ring, in order. */
+    md = make_md(unique("burst4"), 4, 2, 3);
+    static struct burst_state t;
+    pthread_mutex_init(&t.lock, NULL);
+    pthread_cond_init(&t.cond, NULL);
+    sem_init(&t.go, 0, 0);
+    ck_assert_int_eq(tipc_producer_create(&p, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_create(&c, md, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_set_callback(c, on_burst, &t), TIPC_OK);
+    put_frames(p, 0, 1);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 10;
+    pthread_mutex_lock(&t.lock); /* until the thread is inside its first call */
+    while (!t.entered && pthread_cond_timedwait(&t.cond, &t.lock, &deadline) == 0)
+        ;
+    ck_assert_int_eq(t.entered, 1);
+    pthread_mutex_unlock(&t.lock);
+    put_frames(p, 1, 12);
+    sem_post(&t.go);
+    wait_calls(&t, 1);
+    uint64_t last = 0;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 10;
+    pthread_mutex_lock(&t.lock); /* until frame 11 has been delivered */
+    while ((last = t.seen[t.calls - 1]) != 11 &&
+           pthread_cond_timedwait(&t.cond, &t.lock, &deadline) == 0)
+        ;
+    pthread_mutex_unlock(&t.lock);
+    ck_assert_uint_eq(last, 11);
+    pthread_mutex_lock(&t.lock);
+    ck_assert_uint_eq(t.seen[0], 0);
+    ck_assert_int_eq(t.values_ok[0], -1); /* overwritten: NO_DATA, not stale bytes */
+    ck_assert_int_le(t.calls, 1 + 4);
+    for (int i = 1; i < t.calls; i++) {
+        ck_assert_uint_gt(t.seen[i], t.seen[i - 1]);
+        ck_assert_uint_ge(t.seen[i], 12 - 4);
+    }
+    pthread_mutex_unlock(&t.lock);
+    tipc_consumer_destroy(c);
+    tipc_producer_destroy(p);
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
+/* Reading one frame by index: in the ring, overwritten, not yet written;
+ * a frame held that way stops the producer like any held frame. */
+START_TEST(test_get_and_acquire_frame_by_index)
+{
+    tipc_metadata *md = make_md(unique("byindex"), 3, 2, 3);
+    tipc_producer_options o = TIPC_PRODUCER_OPTIONS_INIT;
+    o.put_timeout_ns = 50 * 1000000LL;
+    tipc_producer *p = NULL;
+    tipc_consumer *c = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, &o), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_create(&c, md, NULL), TIPC_OK);
+    put_frames(p, 0, 5);
+    int32_t f[6];
+    tipc_frame_info info;
+    ck_assert_int_eq(tipc_consumer_get_frame(c, 3, f, sizeof f, &info), TIPC_OK);
+    ck_assert_int_eq(f[0], 30);
+    ck_assert_uint_eq(info.index, 3);
+    ck_assert_int_eq(tipc_consumer_get_frame(c, 1, f, sizeof f, NULL), TIPC_E_NO_DATA);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "frame 1 was overwritten"));
+    ck_assert_int_eq(tipc_consumer_get_frame(c, 5, f, sizeof f, NULL), TIPC_E_NO_DATA);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "not written yet"));
+    ck_assert_int_eq(tipc_consumer_get_frame(c, 3, f, sizeof f - 1, NULL), TIPC_E_INVALID);
+    tipc_view *v = NULL;
+    ck_assert_int_eq(tipc_consumer_acquire_frame(c, 2, &v), TIPC_OK);
+    ck_assert_int_eq(((const int32_t *)tipc_view_data(v, 0))[0], 20);
+    fill(f, 5);
+    /* Frame 5 goes into frame 2's slot, which the view holds. */
+    ck_assert_int_eq(tipc_producer_put(p, f, sizeof f, NULL), TIPC_E_TIMEOUT);
+    tipc_view_release(v);
+    ck_assert_int_eq(tipc_producer_put(p, f, sizeof f, NULL), TIPC_OK);
+    /* Reads by index do not count as returned: wait() still sees news. */
+    ck_assert_int_eq(tipc_consumer_wait(c, 0), TIPC_OK);
+    tipc_consumer_destroy(c);
+    tipc_producer_destroy(p);
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
 START_TEST(test_discover_pools)
 {
     tipc_metadata *md = make_md(unique("disc"), 3, 2, 3);
@@ -1052,6 +1211,8 @@ static Suite *unit_suite(void)
     CASE("shm_too_small", test_shm_too_small);
     CASE("permissions", test_permissions_default_owner_only);
     CASE("callback_per_frame", test_callback_per_frame);
+    CASE("callback_every_frame_of_a_burst", test_callback_every_frame_of_a_burst);
+    CASE("get_and_acquire_frame_by_index", test_get_and_acquire_frame_by_index);
     CASE("discover_pools", test_discover_pools);
     CASE("cuda_payload_validation", test_cuda_payload_validation);
     CASE("cuda_unavailable_is_clear", test_cuda_unavailable_is_clear);
