@@ -128,6 +128,8 @@ static tipc_status announcement_seen(struct tipc_consumer *c, tipc_status announ
     if (strncmp(cause, "pool '", 6) == 0 && strncmp(cause + 6, c->md.name, n) == 0 &&
         strncmp(cause + 6 + n, "': ", 3) == 0)
         cause += 9 + n; /* the pool is named once */
+    if (announced == TIPC_E_UNSUPPORTED)
+        return tipc__fail(TIPC_E_NOT_CONNECTED, "pool '%s': no producer (%s)", c->md.name, cause);
     return tipc__fail(TIPC_E_NOT_CONNECTED, "pool '%s': no producer (ignored a %s announcement: %s)",
                       c->md.name, announced == TIPC_E_MISMATCH ? "mismatching" : "malformed",
                       cause);

@@ -41,10 +41,18 @@ struct tipc_dds_pub {
 
 struct tipc_dds_sub {
     struct tipc_metadata md;
+    dds_entity_t participant;
     dds_entity_t topic, reader;
     dds_entity_t fresh;   /* read condition: announcements not read yet */
     dds_entity_t waitset; /* lets a waiting consumer wake on an announcement */
+    char topic_name[160];
+    dds_entity_t publications; /* DCPSPublication reader, made on first need */
+    dds_time_t next_foreign_check;
 };
+
+/* How often a consumer without a producer looks for writers of another type
+ * on its topic (another program using the same topic names). */
+#define FOREIGN_CHECK_NS DDS_MSECS(500)
 
 static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tipc_context *default_ctx;
@@ -413,11 +421,11 @@ tipc_status tipc__dds_sub_create(struct tipc_dds_sub **out, tipc_context *ctx,
     if (!sub)
         return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", md->name);
     sub->md = *md;
-    char name[160];
-    topic_name(name, sizeof name, md->name, "meta");
+    sub->participant = ctx->participant;
+    topic_name(sub->topic_name, sizeof sub->topic_name, md->name, "meta");
     dds_qos_t *q = meta_qos();
-    dds_return_t rc = sub->topic =
-        dds_create_topic(ctx->participant, &tensor_ipc_PoolMeta_desc, name, q, NULL);
+    dds_return_t rc = sub->topic = dds_create_topic(ctx->participant, &tensor_ipc_PoolMeta_desc,
+                                                    sub->topic_name, q, NULL);
     if (rc >= 0)
         rc = sub->reader = dds_create_reader(ctx->participant, sub->topic, q, NULL);
     if (rc >= 0)
@@ -436,6 +444,44 @@ tipc_status tipc__dds_sub_create(struct tipc_dds_sub **out, tipc_context *ctx,
     return TIPC_OK;
 }
 
+/* A writer on our topic whose type is not ours: another program (the
+ * original pure-Python tensor-ipc uses the same topic names with its own
+ * types) that this library cannot read. TIPC_E_UNSUPPORTED names it. */
+static tipc_status foreign_writer(struct tipc_dds_sub *sub)
+{
+    dds_time_t now = dds_time();
+    if (now < sub->next_foreign_check)
+        return TIPC_OK;
+    sub->next_foreign_check = now + FOREIGN_CHECK_NS;
+    if (sub->publications <= 0) {
+        sub->publications =
+            dds_create_reader(sub->participant, DDS_BUILTIN_TOPIC_DCPSPUBLICATION, NULL, NULL);
+        if (sub->publications <= 0)
+            return TIPC_OK; /* only a diagnosis: without it, nothing changes */
+    }
+    enum { BATCH = 32 };
+    void *samples[BATCH] = {NULL};
+    dds_sample_info_t infos[BATCH];
+    int n = dds_read(sub->publications, samples, infos, BATCH, BATCH);
+    tipc_status st = TIPC_OK;
+    for (int i = 0; i < n && st == TIPC_OK; i++) {
+        const dds_builtintopic_endpoint_t *e = samples[i];
+        if (!infos[i].valid_data || infos[i].instance_state != DDS_IST_ALIVE || !e->topic_name ||
+            !e->type_name || strcmp(e->topic_name, sub->topic_name) != 0 ||
+            strcmp(e->type_name, "tensor_ipc::PoolMeta") == 0)
+            continue;
+        st = tipc__fail(TIPC_E_UNSUPPORTED,
+                        "pool '%s': DDS topic '%s' has a writer of type '%.80s', not "
+                        "tensor_ipc::PoolMeta: another program announces this pool in a format "
+                        "this library does not read (for example the original pure-Python "
+                        "tensor-ipc package, which uses the same topic names)",
+                        sub->md.name, sub->topic_name, e->type_name);
+    }
+    if (n > 0)
+        dds_return_loan(sub->publications, samples, n);
+    return st;
+}
+
 tipc_status tipc__dds_sub_poll(struct tipc_dds_sub *sub, enum tipc_dds_peer *peer,
                                uint64_t *incarnation)
 {
@@ -446,7 +492,7 @@ tipc_status tipc__dds_sub_poll(struct tipc_dds_sub *sub, enum tipc_dds_peer *pee
     COPY_STR(key.pool, sub->md.name);
     dds_instance_handle_t handle = dds_lookup_instance(sub->reader, &key);
     if (handle == DDS_HANDLE_NIL)
-        return TIPC_OK;
+        return foreign_writer(sub);
     void *samples[1] = {NULL};
     dds_sample_info_t info;
     /* read (not take): the newest state stays for the next poll. */
@@ -488,7 +534,8 @@ void tipc__dds_sub_destroy(struct tipc_dds_sub *sub)
 {
     if (!sub)
         return;
-    dds_entity_t entities[] = {sub->waitset, sub->fresh, sub->reader, sub->topic};
+    dds_entity_t entities[] = {sub->publications, sub->waitset, sub->fresh, sub->reader,
+                               sub->topic};
     for (size_t i = 0; i < sizeof entities / sizeof entities[0]; i++)
         if (entities[i] > 0)
             dds_delete(entities[i]);

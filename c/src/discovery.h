@@ -23,8 +23,10 @@ void tipc__dds_pub_destroy(struct tipc_dds_pub *pub);
 /* Follow the announcements of @p md's pool. */
 tipc_status tipc__dds_sub_create(struct tipc_dds_sub **out, tipc_context *ctx,
                                  const struct tipc_metadata *md);
-/* Latest state; on a mismatching announcement returns TIPC_E_MISMATCH with
- * the sentence set. *incarnation receives the announced incarnation. */
+/* Latest state; on a mismatching announcement returns TIPC_E_MISMATCH, on a
+ * malformed one TIPC_E_CORRUPT, and with no announcement but a writer of
+ * another type on the pool's topic TIPC_E_UNSUPPORTED, the sentence set.
+ * *incarnation receives the announced incarnation. */
 tipc_status tipc__dds_sub_poll(struct tipc_dds_sub *sub, enum tipc_dds_peer *peer,
                                uint64_t *incarnation);
 /* Sleep until an announcement arrives or @p timeout_ns passes. */

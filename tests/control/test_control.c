@@ -937,6 +937,56 @@ END_TEST
  * local reader; the announcement must not keep the consumer from it. Pool 0's
  * announcement is well formed but different, pool 1's is malformed. The
  * producers run without control plane, so nothing re-announces the truth. */
+/* Another program (the original pure-Python tensor-ipc) uses the same topic
+ * names with other types: a consumer without a producer says so instead of
+ * waiting in silence, and still connects to a real segment. */
+START_TEST(foreign_type_on_topic_is_named)
+{
+    ph_begin("foreign_type_on_topic_is_named");
+    const char *pool = ctl_pool("foreign");
+    ph_child *a = ctl_spawn("other program", "announce", NULL);
+    ctl_expect_line(a, T_START, "other program ready");
+    /* The library's topic name (docs/architecture.md): '/' -> "__", '-' -> '_'. */
+    char topic[200] = "tensoripc_";
+    size_t n = strlen(topic);
+    for (const char *q = pool; *q && n < sizeof topic - 8; q++) {
+        if (*q == '/') {
+            topic[n++] = '_';
+            topic[n++] = '_';
+        } else {
+            topic[n++] = *q == '-' ? '_' : *q;
+        }
+    }
+    snprintf(topic + n, sizeof topic - n, "_meta");
+    ctl_cmd_ok(a, T_CMD, "foreign %s", topic);
+    ph_child *c = ctl_agent("consumer");
+    ctl_cmd_ok(c, T_START, "cons 0 %s %s", pool, SPEC);
+    const char *l = "";
+    int64_t deadline = mono_ns() + ctl_ms(10000) * 1000000LL;
+    while (mono_ns() < deadline) {
+        l = ctl_cmd(c, ctl_ms(3000) + T_CMD, "connect 0 0");
+        if (strstr(l, "tensor_ipc::Progress"))
+            break;
+        mono_sleep_ms(50);
+    }
+    ph_log("consumer beside a writer of another type: %s", l);
+    PH_ASSERT(strstr(l, "NOT_CONNECTED") && strstr(l, "tensor_ipc::Progress") &&
+                  strstr(l, "original pure-Python tensor-ipc"),
+              "the consumer did not name the foreign writer on %s: %s", topic, l);
+    ph_child *p = ctl_agent("producer (no DDS)");
+    char spec[64];
+    snprintf(spec, sizeof spec, "%s nodds", SPEC);
+    long pid = start_producer(p, 0, pool, spec);
+    ctl_cmd_ok(p, T_CMD, "put 0 3 %ld", pid);
+    l = ctl_cmd(c, ctl_ms(T_SEE) + T_CMD, "get 0 4 %ld %lld", pid, (long long)ctl_ms(5000));
+    PH_ASSERT(ph_starts(l, "ok"), "a foreign writer blocked a valid segment: %s", l);
+    ph_quit(a, T_CMD);
+    ph_quit(c, T_CMD);
+    ph_quit(p, T_CMD);
+    ph_finish();
+}
+END_TEST
+
 START_TEST(forged_announcement_does_not_block_valid_segment)
 {
     ph_begin("forged_announcement_does_not_block_valid_segment");
@@ -1134,6 +1184,7 @@ static Suite *control_suite(void)
     add(s, tcase_create("lie_matching_consumer_not_segment"), lie_matching_consumer_not_segment);
     add(s, tcase_create("forged_announcement_does_not_block_valid_segment"),
         forged_announcement_does_not_block_valid_segment);
+    add(s, tcase_create("foreign_type_on_topic_is_named"), foreign_type_on_topic_is_named);
     add(s, tcase_create("forged_announcements_do_not_end_wait"),
         forged_announcements_do_not_end_wait);
     return s;

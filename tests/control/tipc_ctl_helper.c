@@ -906,6 +906,21 @@ static int announce_main(void)
                 hio_reply("ok");
             continue;
         }
+        if (!strcmp(cmd, "foreign")) {
+            /* foreign <topic>: a writer of another type (Progress) on a
+             * topic name, as another program using the same names would. */
+            if (!tok[1]) {
+                hio_reply("bad usage: foreign <topic>");
+                continue;
+            }
+            dds_entity_t t = dds_create_topic(pp, &tensor_ipc_Progress_desc, tok[1], NULL, NULL);
+            dds_entity_t w = t < 0 ? t : dds_create_writer(pp, t, NULL, NULL);
+            if (w < 0)
+                hio_reply("err foreign %s", dds_strretcode(w));
+            else
+                hio_reply("ok");
+            continue;
+        }
         if (strcmp(cmd, "lie") != 0) {
             hio_reply("bad unknown command '%s'", cmd);
             continue;
