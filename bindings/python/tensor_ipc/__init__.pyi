@@ -1,5 +1,5 @@
 # Type stub of the public tensor_ipc package (hand-written; the runtime is
-# __init__.py, errors.py and the C extension tensor_ipc._core).
+# __init__.py, errors.py and the C extension tensor_ipc._capi).
 #
 # Arrays: numpy pools give numpy.ndarray; torch and torch_cuda pools give
 # torch.Tensor. torch is an optional dependency, so values that may be either

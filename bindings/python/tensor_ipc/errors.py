@@ -10,6 +10,9 @@ from __future__ import annotations
 __all__ = [
     "TensorIPCError",
     "InvalidArgumentError",
+    "DtypeMismatchError",
+    "ShapeMismatchError",
+    "BackendMismatchError",
     "NotConnectedError",
     "MismatchError",
     "TimeoutError",
@@ -39,6 +42,21 @@ class InvalidArgumentError(TensorIPCError, ValueError):
     """An argument is malformed or out of range (TIPC_E_INVALID)."""
 
     status = -1
+
+
+class DtypeMismatchError(InvalidArgumentError, TypeError):
+    """put() of data of another dtype than the pool's. A TypeError too, as the
+    original tensor-ipc raised for it."""
+
+
+class BackendMismatchError(InvalidArgumentError, TypeError):
+    """put() of another kind of data than the pool's backend takes (a torch
+    tensor into a numpy pool, ...). A TypeError too, as in the original."""
+
+
+class ShapeMismatchError(InvalidArgumentError):
+    """put() of data of another shape than the pool's (a ValueError, as in
+    the original, through InvalidArgumentError)."""
 
 
 class NotConnectedError(TensorIPCError):
