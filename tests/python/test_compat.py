@@ -245,8 +245,10 @@ def test_metadata_creator_sample_data_keyword_and_payload_json():
         t = MetadataCreator.from_torch_sample(name="t", sample_data=torch.zeros(2, 3), history_len=3)
         assert t.backend_type == "torch" and t.dtype_str == "float32"
         if not torch.cuda.is_available():
-            with pytest.raises(ValueError):
+            with pytest.raises(TypeError):  # as the original
                 MetadataCreator.from_torch_cuda_sample(name="c", sample_data=torch.zeros(2))
+        with pytest.raises(TypeError):
+            MetadataCreator.from_torch_sample("t", np.zeros(2))
     with pytest.raises(UnsupportedError):
         MetadataCreator.from_torch_cuda_sample("c", s, 1, tensor_pool=object())
 
@@ -327,6 +329,21 @@ def test_put_errors_are_the_original_builtins_too(pool_name):
                 p.put(torch.zeros(2, dtype=torch.int32))
             with pytest.raises(ValueError):
                 p.put(torch.zeros(3, dtype=torch.int16))
+
+
+def test_second_producer_is_a_value_error_too(pool_name):
+    from tensor_ipc import ExistsError
+
+    n = pool_name()
+    with TensorProducer.from_sample(n, np.zeros(2)):
+        with pytest.raises(ValueError) as e:  # the original: ValueError
+            TensorProducer.from_sample(n, np.zeros(2))
+        assert isinstance(e.value, ExistsError) and isinstance(e.value, FileExistsError)
+
+
+def test_metadata_sample_of_the_wrong_kind_is_a_type_error():
+    with pytest.raises(TypeError):
+        MetadataCreator.from_sample("k", np.zeros(2), 1, "torch")
 
 
 # ----------------------------------------------------------------- 6. differences

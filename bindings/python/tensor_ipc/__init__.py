@@ -30,6 +30,7 @@ from . import capi as _tipc
 from ._capi import Frame
 from .errors import *  # noqa: F401,F403 - the exception classes are public API
 from .errors import (
+    BackendMismatchError,
     ClosedError,
     InvalidArgumentError,
     NoDataError,
@@ -373,7 +374,10 @@ class PoolMetadata:
     def payload_json(self) -> str:
         """The backend payload as the original's string field ("" when none)."""
         p = self._payload
-        return "" if not p else p.decode("utf-8", "replace")
+        try:
+            return "" if not p else p.decode("utf-8")
+        except UnicodeDecodeError:  # a binary payload (our torch_cuda handle)
+            return ""
     dtype_str = property(lambda self: self._dtype_str, doc="Element type, numpy-style name.")
     backend_type = property(lambda self: self._backend_type, doc="numpy, torch or torch_cuda.")
     history_len = property(lambda self: self._history_len, doc="Frames in the ring.")
@@ -427,13 +431,13 @@ class MetadataCreator:
         inferred = _b.backend_of(data)
         backend = backend or inferred
         if backend == "numpy" and _b.is_torch_tensor(data):
-            raise InvalidArgumentError(f"pool '{name}': backend numpy needs a numpy sample")
+            raise BackendMismatchError(f"pool '{name}': backend numpy needs a numpy sample")
         if backend in ("torch", "torch_cuda") and not _b.is_torch_tensor(data):
-            raise InvalidArgumentError(
+            raise BackendMismatchError(
                 f"pool '{name}': backend {backend} needs a torch sample, got {type(data).__name__}"
             )
         if backend == "torch_cuda" and inferred != "torch_cuda":
-            raise InvalidArgumentError(f"pool '{name}': backend torch_cuda needs a CUDA tensor")
+            raise BackendMismatchError(f"pool '{name}': backend torch_cuda needs a CUDA tensor")
         if not hasattr(data, "shape"):
             import numpy as np
 

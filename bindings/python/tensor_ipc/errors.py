@@ -77,8 +77,9 @@ class TimeoutError(TensorIPCError, builtins.TimeoutError):
     status = -5
 
 
-class ExistsError(TensorIPCError, FileExistsError):
-    """A live producer already owns the pool name (TIPC_E_EXISTS)."""
+class ExistsError(TensorIPCError, FileExistsError, ValueError):
+    """A live producer already owns the pool name (TIPC_E_EXISTS). A
+    ValueError too, as the original raised for a name already published."""
 
     status = -6
 
