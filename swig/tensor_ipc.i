@@ -7,7 +7,7 @@
  * error, carrying tipc_last_error()'s sentence. Per-language typemaps and the
  * frame wrappers live in python/ and lua/. */
 #if defined(SWIGPYTHON)
-%module(package="tensor_ipc", threads="1") core
+%module(package="tensor_ipc", threads="1") capi
 #elif defined(SWIGLUA)
 %module tensor_ipc_core
 #else

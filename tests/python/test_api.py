@@ -156,7 +156,7 @@ def test_producer_with_pool_metadata_and_consumer_positional(pool_name):
     n = pool_name()
     md = PoolMetadata(n, (3,), "float64", "numpy", 2)
     p = TensorProducer(md)
-    c = TensorConsumer(PoolMetadata(n, (3,), "float64", "numpy", 2), None)
+    c = TensorConsumer(PoolMetadata(n, (3,), "float64", "numpy", 2), 10, None)  # keep_last, dds_participant
     try:
         p.put(np.array([1.0, 2.0, 3.0]))
         np.testing.assert_array_equal(c.get(1, False, True), [1.0, 2.0, 3.0])

@@ -26,10 +26,11 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from . import _backends as _b
-from . import core as _tipc
-from ._core import Frame
+from . import capi as _tipc
+from ._capi import Frame
 from .errors import *  # noqa: F401,F403 - the exception classes are public API
 from .errors import (
+    BackendMismatchError,
     ClosedError,
     InvalidArgumentError,
     NoDataError,
@@ -43,6 +44,7 @@ __all__ = [
     "TensorProducer",
     "TensorConsumer",
     "Frame",
+    "Shape",
     "version",
 ] + [n for n in dir() if n.endswith("Error")]
 
@@ -80,6 +82,17 @@ def _check_history(md: "PoolMetadata", history_len: Any) -> None:
 _NS_MAX = (1 << 63) - 1
 
 
+def _keep_last(pool: str, keep_last: Any) -> int:
+    """The original's DDS history depth of its notification topics. It is
+    checked and kept (``.keep_last``) but changes nothing here: progress is
+    read from the shared segment, which is always current (docs/migration.md)."""
+    if isinstance(keep_last, bool) or not isinstance(keep_last, int) or keep_last < 1:
+        raise InvalidArgumentError(
+            f"pool '{pool}': keep_last {keep_last!r} must be a positive integer"
+        )
+    return keep_last
+
+
 def _timeout_ns(pool: str, what: str, timeout: Any) -> int:
     """Seconds (None: forever) as the C library's nanoseconds. Only the
     conversion lives here: which values are valid is the library's rule, so a
@@ -111,6 +124,43 @@ def _timeout_ns(pool: str, what: str, timeout: Any) -> int:
     if seconds < 0:  # negative stays negative, and never -1 (TIMEOUT_INFINITE)
         return -_NS_MAX - 1 if ns <= -_NS_MAX else min(math.floor(ns), -2)
     return math.floor(ns)
+
+
+class Shape(list):
+    """A pool's shape: a list, as the original tensor-ipc gives it
+    (``md.shape == [2, 3]``), that also equals the tuple (``== (2, 3)``) and
+    hashes like it. It cannot be changed in place: assign ``md.shape``."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, tuple):
+            return tuple(self) == other
+        return list.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self))
+
+    def __add__(self, other: Any) -> Any:
+        if isinstance(other, tuple):
+            return tuple(self) + other
+        return list.__add__(self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        if isinstance(other, tuple):  # (n,) + md.shape, as with the tuple it was
+            return other + tuple(self)
+        if isinstance(other, list):
+            return other + list(self)
+        return NotImplemented
+
+    def _immutable(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a pool's shape cannot change in place; assign PoolMetadata.shape")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _immutable  # type: ignore[assignment]
+    append = extend = insert = pop = remove = clear = sort = reverse = _immutable  # type: ignore[assignment]
 
 
 class _Closable:
@@ -315,7 +365,19 @@ class PoolMetadata:
     # -- fields
 
     name = property(lambda self: self._name, doc="Pool name.")
-    shape = property(lambda self: self._shape, doc="Shape of one frame (a tuple).")
+    shape = property(
+        lambda self: Shape(self._shape),
+        doc="Shape of one frame: a list as in the original (equal to the tuple too).",
+    )
+
+    @property
+    def payload_json(self) -> str:
+        """The backend payload as the original's string field ("" when none)."""
+        p = self._payload
+        try:
+            return "" if not p else p.decode("utf-8")
+        except UnicodeDecodeError:  # a binary payload (our torch_cuda handle)
+            return ""
     dtype_str = property(lambda self: self._dtype_str, doc="Element type, numpy-style name.")
     backend_type = property(lambda self: self._backend_type, doc="numpy, torch or torch_cuda.")
     history_len = property(lambda self: self._history_len, doc="Frames in the ring.")
@@ -352,7 +414,7 @@ class PoolMetadata:
 
     def __repr__(self) -> str:
         return (
-            f"PoolMetadata(name={self.name!r}, shape={self.shape}, dtype_str={self.dtype_str!r}, "
+            f"PoolMetadata(name={self.name!r}, shape={self._shape}, dtype_str={self.dtype_str!r}, "
             f"backend_type={self.backend_type!r}, history_len={self.history_len}, "
             f"device={self.device!r}, total_size={self.total_size})"
         )
@@ -369,13 +431,13 @@ class MetadataCreator:
         inferred = _b.backend_of(data)
         backend = backend or inferred
         if backend == "numpy" and _b.is_torch_tensor(data):
-            raise InvalidArgumentError(f"pool '{name}': backend numpy needs a numpy sample")
+            raise BackendMismatchError(f"pool '{name}': backend numpy needs a numpy sample")
         if backend in ("torch", "torch_cuda") and not _b.is_torch_tensor(data):
-            raise InvalidArgumentError(
+            raise BackendMismatchError(
                 f"pool '{name}': backend {backend} needs a torch sample, got {type(data).__name__}"
             )
         if backend == "torch_cuda" and inferred != "torch_cuda":
-            raise InvalidArgumentError(f"pool '{name}': backend torch_cuda needs a CUDA tensor")
+            raise BackendMismatchError(f"pool '{name}': backend torch_cuda needs a CUDA tensor")
         if not hasattr(data, "shape"):
             import numpy as np
 
@@ -393,16 +455,81 @@ class MetadataCreator:
         )
 
     @staticmethod
-    def from_numpy_sample(name: str, data: Any, history_len: int = 1) -> PoolMetadata:
-        return MetadataCreator.from_sample(name, data, history_len, "numpy")
+    def from_numpy_sample(name: str, sample_data: Any, history_len: int = 1) -> PoolMetadata:
+        return MetadataCreator.from_sample(name, sample_data, history_len, "numpy")
 
     @staticmethod
-    def from_torch_sample(name: str, data: Any, history_len: int = 1) -> PoolMetadata:
-        return MetadataCreator.from_sample(name, data, history_len, "torch")
+    def from_torch_sample(name: str, sample_data: Any, history_len: int = 1) -> PoolMetadata:
+        return MetadataCreator.from_sample(name, sample_data, history_len, "torch")
 
     @staticmethod
-    def from_torch_cuda_sample(name: str, data: Any, history_len: int = 1) -> PoolMetadata:
-        return MetadataCreator.from_sample(name, data, history_len, "torch_cuda")
+    def from_torch_cuda_sample(
+        name: str, sample_data: Any, history_len: int = 1, tensor_pool: Any = None
+    ) -> PoolMetadata:
+        """``tensor_pool`` (the original's way to describe an existing CUDA
+        allocation) is accepted only as None: the library allocates the ring
+        and fills the payload itself."""
+        if tensor_pool is not None:
+            raise UnsupportedError(
+                f"pool '{name}': tensor_pool is not supported; the producer allocates "
+                "the GPU ring and sets the payload (docs/migration.md)"
+            )
+        return MetadataCreator.from_sample(name, sample_data, history_len, "torch_cuda")
+
+    _CUDA_PAYLOAD_KEYS = {
+        "tensor_size": list, "tensor_stride": list, "tensor_offset": int,
+        "storage_device": int, "storage_handle": str, "storage_size_bytes": int,
+        "storage_offset_bytes": int, "ref_counter_handle": str,
+        "ref_counter_offset": int, "event_handle": str, "event_sync_required": bool,
+    }
+
+    @staticmethod
+    def payload_from_torch_cuda_storage(tensor: Any) -> str:
+        """The original's JSON description of a CUDA tensor's storage (torch's
+        own CUDA IPC handles). Our pools do not use it (the C library shares
+        its GPU ring with a CUDA IPC handle of its own, in ``payload``); it
+        is kept for code that builds or inspects such payloads."""
+        import json
+
+        if not _b.is_torch_tensor(tensor):
+            raise InvalidArgumentError(
+                f"payload_from_torch_cuda_storage needs a torch.Tensor, got {type(tensor).__name__}"
+            )
+        if not tensor.is_cuda:
+            raise UnsupportedError(
+                "payload_from_torch_cuda_storage needs a CUDA tensor (CUDA IPC handles "
+                "exist only for GPU memory)"
+            )
+        storage = tensor.untyped_storage() if hasattr(tensor, "untyped_storage") else tensor.storage()._untyped()
+        (dev, handle, size, off, ref, ref_off, evt, evt_sync) = storage._share_cuda_()
+        return json.dumps({
+            "tensor_size": list(tensor.size()), "tensor_stride": list(tensor.stride()),
+            "tensor_offset": tensor.storage_offset(), "storage_device": dev,
+            "storage_handle": handle.hex(), "storage_size_bytes": size,
+            "storage_offset_bytes": off, "ref_counter_handle": ref.hex(),
+            "ref_counter_offset": ref_off, "event_handle": evt.hex(),
+            "event_sync_required": evt_sync,
+        })
+
+    @staticmethod
+    def verify_torch_cuda_payload(metadata: "PoolMetadata") -> bool:
+        """True when ``metadata.payload_json`` is a complete payload of
+        payload_from_torch_cuda_storage(); False otherwise (no output)."""
+        import json
+
+        try:
+            payload = json.loads(metadata.payload_json)
+            for key, kind in MetadataCreator._CUDA_PAYLOAD_KEYS.items():
+                value = payload[key]
+                if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                    return False
+                if kind is list and not value:
+                    return False
+                if kind is str:
+                    bytes.fromhex(value)
+            return True
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return False
 
 
 # ----------------------------------------------------------------- producer
@@ -422,7 +549,7 @@ class _Loan:
         p = self._producer
         md = p.pool_metadata
         frame = self._frame = p._handle().loan(p)
-        self._array = _b.frame_array(frame, md.backend_type, self._as_numpy, md.dtype_str, md.shape)
+        self._array = _b.frame_array(frame, md.backend_type, self._as_numpy, md.dtype_str, md._shape)
         return self._array
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -466,6 +593,7 @@ class TensorProducer(_Closable):
         self,
         pool_metadata: PoolMetadata,
         dds_participant: Any = None,
+        keep_last: int = 10,
         *,
         mode: int = 0o600,
         put_timeout: Optional[float] = _tipc.PUT_TIMEOUT_DEFAULT_NS / 1e9,
@@ -475,13 +603,14 @@ class TensorProducer(_Closable):
         if not isinstance(pool_metadata, PoolMetadata):
             raise InvalidArgumentError("TensorProducer needs a PoolMetadata")
         self._p = None
+        self.keep_last = _keep_last(pool_metadata.name, keep_last)
         timeout_ns = _timeout_ns(pool_metadata.name, "put_timeout", put_timeout)
         # Its own copy: later assignments to the caller's object make other pools.
         md = self.pool_metadata = pool_metadata._bound("producer")
         self._p = _tipc.Producer(md._c, mode, timeout_ns, int(control_plane), int(publish_progress))
         object.__setattr__(md, "_creator_pid", os.getpid())
         # put()'s fast path: a numpy array of exactly the pool's dtype and shape.
-        self._shape = md.shape
+        self._shape = md._shape
         self._np_dtype = (
             _b.numpy_dtype(md.dtype_str)
             if md.backend_type == "numpy" and md.dtype_str != "bfloat16"
@@ -494,11 +623,20 @@ class TensorProducer(_Closable):
         pool_name: str,
         sample: Any,
         history_len: int = 1,
+        dds_participant: Any = None,
+        keep_last: int = 10,
+        *,
         backend: Optional[str] = None,
         **kwargs: Any,
     ) -> "TensorProducer":
-        """A producer for frames shaped like ``sample``."""
-        return cls(MetadataCreator.from_sample(pool_name, sample, history_len, backend), **kwargs)
+        """A producer for frames shaped like ``sample`` (the original's
+        positional order; ``backend`` and our options are keywords)."""
+        return cls(
+            MetadataCreator.from_sample(pool_name, sample, history_len, backend),
+            dds_participant,
+            keep_last,
+            **kwargs,
+        )
 
     def _handle(self):
         if self._p is None:
@@ -519,9 +657,9 @@ class TensorProducer(_Closable):
                 return self._p.put(data)
         md = self.pool_metadata
         if md.backend_type == "torch_cuda":
-            address, nbytes, _keep = _b.cuda_source(data, md.name, md.device, md.shape, md.dtype_str)
+            address, nbytes, _keep = _b.cuda_source(data, md.name, md.device, md._shape, md.dtype_str)
             return self._handle().put_ptr(address, nbytes)
-        buf = _b.host_buffer(data, md.name, md.backend_type, md.shape, md.dtype_str)
+        buf = _b.host_buffer(data, md.name, md.backend_type, md._shape, md.dtype_str)
         return self._handle().put(buf)
 
     def loan(self, as_numpy: bool = False) -> _Loan:
@@ -531,6 +669,14 @@ class TensorProducer(_Closable):
     @property
     def frames_written(self) -> int:
         return self._handle().frames_written()
+
+    @property
+    def backend(self):
+        """The original's backend object over this producer
+        (``tensor_ipc.backends``: ``.write(data)`` returns the ring slot)."""
+        from .backends import _producer_view
+
+        return _producer_view(self)
 
     def cleanup(self) -> None:
         """Close the pool (idempotent)."""
@@ -575,7 +721,7 @@ class _View:
             asarray = np.asarray  # host frames as numpy arrays, the common case
             return [None if f is None else asarray(f) for f in frames]
         md = c.pool_metadata
-        backend, as_numpy, dtype, shape = md.backend_type, self._as_numpy, md.dtype_str, md.shape
+        backend, as_numpy, dtype, shape = md.backend_type, self._as_numpy, md.dtype_str, md._shape
         return [
             None if f is None else _b.frame_array(f, backend, as_numpy, dtype, shape)
             for f in frames
@@ -611,6 +757,7 @@ class TensorConsumer(_Closable):
     def __init__(
         self,
         pool_metadata: PoolMetadata,
+        keep_last: int = 10,
         dds_participant: Any = None,
         on_new_data_callback: Optional[Callable[[Any], None]] = None,
         *,
@@ -620,6 +767,16 @@ class TensorConsumer(_Closable):
         if not isinstance(pool_metadata, PoolMetadata):
             raise InvalidArgumentError("TensorConsumer needs a PoolMetadata")
         self._c = None
+        if isinstance(keep_last, PoolMetadata) or callable(keep_last):
+            # A PoolMetadata or a callable where keep_last stands: a call
+            # written for the old order (pool_metadata, dds_participant,
+            # on_new_data_callback). Refused rather than misread.
+            raise InvalidArgumentError(
+                f"pool '{pool_metadata.name}': TensorConsumer(pool_metadata, keep_last=10, "
+                "dds_participant=None, on_new_data_callback=None): pass the callback as "
+                "on_new_data_callback="
+            )
+        self.keep_last = _keep_last(pool_metadata.name, keep_last)
         md = self.pool_metadata = pool_metadata._bound("consumer")
         if trusted_owner is not None and (
             isinstance(trusted_owner, bool) or not isinstance(trusted_owner, int)
@@ -632,7 +789,7 @@ class TensorConsumer(_Closable):
             md._c, int(control_plane), -1 if trusted_owner is None else trusted_owner
         )
         # get()'s fast path: host pools copy into a numpy array of this dtype.
-        self._shape = md.shape
+        self._shape = md._shape
         self._host_dtype = None if md.backend_type == "torch_cuda" else _b.numpy_dtype(md.dtype_str)
         self._numpy_out = md.backend_type == "numpy"
         self._callback_owner = None
@@ -647,14 +804,26 @@ class TensorConsumer(_Closable):
         cls,
         pool_name: str,
         sample: Any,
+        dds_participant: Any = None,
         history_len: int = 1,
-        backend: Optional[str] = None,
+        keep_last: int = 10,
         callback: Optional[Callable[[Any], None]] = None,
+        *,
+        backend: Optional[str] = None,
         **kwargs: Any,
     ) -> "TensorConsumer":
-        """A consumer for frames shaped like ``sample``."""
+        """A consumer for frames shaped like ``sample`` (the original's
+        positional order: dds_participant before history_len; ``backend``
+        and our options are keywords)."""
+        if isinstance(dds_participant, int) and not isinstance(dds_participant, bool):
+            # from_sample(name, sample, 4): history_len in dds_participant's
+            # place (a participant is never an int). Refused, not misread.
+            raise InvalidArgumentError(
+                f"pool '{pool_name}': TensorConsumer.from_sample(pool_name, sample, "
+                "dds_participant=None, history_len=1, ...): pass history_len= by keyword"
+            )
         md = MetadataCreator.from_sample(pool_name, sample, history_len, backend)
-        return cls(md, on_new_data_callback=callback, **kwargs)
+        return cls(md, keep_last, dds_participant, on_new_data_callback=callback, **kwargs)
 
     def _handle(self):
         if self._c is None:
@@ -731,7 +900,7 @@ class TensorConsumer(_Closable):
             | extra_flags
         )
         _check_history(md, history_len)
-        shape = md.shape if history_len == 1 else (history_len,) + md.shape
+        shape = md._shape if history_len == 1 else (history_len,) + md._shape
         if md.backend_type == "torch_cuda":
             if block and not c.wait(ns):
                 return None
@@ -799,6 +968,14 @@ class TensorConsumer(_Closable):
             return self._handle().latest_index()
         except (NotConnectedError, NoDataError, ClosedError):
             return None
+
+    @property
+    def backend(self):
+        """The original's backend object over this consumer
+        (``tensor_ipc.backends``: ``.read(ring_slots, as_numpy)``)."""
+        from .backends import _consumer_view
+
+        return _consumer_view(self)
 
     @property
     def connected(self) -> bool:

@@ -1,5 +1,5 @@
 # Type stub of the public tensor_ipc package (hand-written; the runtime is
-# __init__.py, errors.py and the C extension tensor_ipc._core).
+# __init__.py, errors.py and the C extension tensor_ipc._capi).
 #
 # Arrays: numpy pools give numpy.ndarray; torch and torch_cuda pools give
 # torch.Tensor. torch is an optional dependency, so values that may be either
@@ -24,9 +24,11 @@ from typing import (
 
 import numpy.typing as npt
 
+from .errors import BackendMismatchError as BackendMismatchError
 from .errors import BusyError as BusyError
 from .errors import ClosedError as ClosedError
 from .errors import CorruptError as CorruptError
+from .errors import DtypeMismatchError as DtypeMismatchError
 from .errors import ExistsError as ExistsError
 from .errors import InvalidArgumentError as InvalidArgumentError
 from .errors import LimitError as LimitError
@@ -35,6 +37,7 @@ from .errors import NoDataError as NoDataError
 from .errors import NoSpaceError as NoSpaceError
 from .errors import NotConnectedError as NotConnectedError
 from .errors import PermissionError as PermissionError
+from .errors import ShapeMismatchError as ShapeMismatchError
 from .errors import TensorIPCError as TensorIPCError
 from .errors import TimeoutError as TimeoutError
 from .errors import UnsupportedError as UnsupportedError
@@ -46,10 +49,13 @@ __all__ = [
     "TensorProducer",
     "TensorConsumer",
     "Frame",
+    "Shape",
     "version",
+    "BackendMismatchError",
     "BusyError",
     "ClosedError",
     "CorruptError",
+    "DtypeMismatchError",
     "ExistsError",
     "InvalidArgumentError",
     "LimitError",
@@ -58,6 +64,7 @@ __all__ = [
     "NoSpaceError",
     "NotConnectedError",
     "PermissionError",
+    "ShapeMismatchError",
     "TensorIPCError",
     "TimeoutError",
     "UnsupportedError",
@@ -79,6 +86,13 @@ def version() -> str:
 
 # ----------------------------------------------------------------- metadata
 
+class Shape(List[int]):
+    """A pool's shape: a list, as in the original tensor-ipc, that also equals
+    (and hashes like) the tuple and adds to tuples; not changeable in place."""
+
+    def __add__(self, other: Any) -> Any: ...  # type: ignore[override]
+    def __radd__(self, other: Any) -> Any: ...
+
 class PoolMetadata:
     """Description of a pool; two metadata match when every field but
     ``creator_pid`` and ``payload`` is equal. Assigning a field is checked at
@@ -86,7 +100,7 @@ class PoolMetadata:
     afterwards; a producer's or consumer's own copy cannot change."""
 
     name: str
-    shape: Tuple[int, ...]
+    shape: Shape
     dtype_str: str
     """Canonical numpy-style dtype name, e.g. "float32", "bfloat16"."""
     backend_type: str
@@ -100,6 +114,9 @@ class PoolMetadata:
     shm_name: str
     creator_pid: int
     payload: Optional[bytes]
+    @property
+    def payload_json(self) -> str:
+        """``payload`` as the original's string field ("" when none)."""
     def __init__(
         self,
         name: str,
@@ -131,11 +148,19 @@ class MetadataCreator:
         """Metadata for frames shaped like ``data`` (numpy array, torch tensor,
         or anything numpy.asarray takes); backend inferred when None."""
     @staticmethod
-    def from_numpy_sample(name: str, data: Any, history_len: int = 1) -> PoolMetadata: ...
+    def from_numpy_sample(name: str, sample_data: Any, history_len: int = 1) -> PoolMetadata: ...
     @staticmethod
-    def from_torch_sample(name: str, data: Any, history_len: int = 1) -> PoolMetadata: ...
+    def from_torch_sample(name: str, sample_data: Any, history_len: int = 1) -> PoolMetadata: ...
     @staticmethod
-    def from_torch_cuda_sample(name: str, data: Any, history_len: int = 1) -> PoolMetadata: ...
+    def from_torch_cuda_sample(
+        name: str, sample_data: Any, history_len: int = 1, tensor_pool: None = None
+    ) -> PoolMetadata: ...
+    @staticmethod
+    def payload_from_torch_cuda_storage(tensor: Any) -> str:
+        """The original's JSON description of a CUDA tensor's storage
+        (UnsupportedError for a CPU tensor)."""
+    @staticmethod
+    def verify_torch_cuda_payload(metadata: PoolMetadata) -> bool: ...
 
 # ----------------------------------------------------------------- frames
 
@@ -220,6 +245,7 @@ class TensorProducer:
         self,
         pool_metadata: PoolMetadata,
         dds_participant: Any = None,
+        keep_last: int = 10,
         *,
         mode: int = 0o600,
         put_timeout: Optional[float] = 1.0,
@@ -236,9 +262,10 @@ class TensorProducer:
         pool_name: str,
         sample: Any,
         history_len: int = 1,
-        backend: Optional[_Backend] = None,
-        *,
         dds_participant: Any = None,
+        keep_last: int = 10,
+        *,
+        backend: Optional[_Backend] = None,
         mode: int = 0o600,
         put_timeout: Optional[float] = 1.0,
         control_plane: bool = True,
@@ -252,6 +279,11 @@ class TensorProducer:
         next frame, published when the block ends."""
     @property
     def frames_written(self) -> int: ...
+    keep_last: int
+    """The original's DDS history depth: checked and kept, changes nothing."""
+    @property
+    def backend(self) -> Any:
+        """The original's backend object (tensor_ipc.backends) over this producer."""
     def cleanup(self) -> None:
         """Close the pool (idempotent); consumers learn it is gone."""
     def close(self) -> None:
@@ -270,9 +302,15 @@ class TensorConsumer:
     last_index: Optional[int]
     """Index of the newest frame the last get()/view() returned."""
     last_timestamp_ns: Optional[int]
+    keep_last: int
+    """The original's DDS history depth: checked and kept, changes nothing."""
+    @property
+    def backend(self) -> Any:
+        """The original's backend object (tensor_ipc.backends) over this consumer."""
     def __init__(
         self,
         pool_metadata: PoolMetadata,
+        keep_last: int = 10,
         dds_participant: Any = None,
         on_new_data_callback: Optional[Callable[[Any], None]] = None,
         *,
@@ -287,11 +325,12 @@ class TensorConsumer:
         cls: Type[_Self],
         pool_name: str,
         sample: Any,
+        dds_participant: Any = None,
         history_len: int = 1,
-        backend: Optional[_Backend] = None,
+        keep_last: int = 10,
         callback: Optional[Callable[[Any], None]] = None,
         *,
-        dds_participant: Any = None,
+        backend: Optional[_Backend] = None,
         control_plane: bool = True,
         trusted_owner: Optional[int] = None,
     ) -> _Self: ...

@@ -10,7 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidArgumentError, UnsupportedError
+from .errors import (
+    BackendMismatchError,
+    DtypeMismatchError,
+    InvalidArgumentError,
+    ShapeMismatchError,
+    UnsupportedError,
+)
 
 BACKENDS = ("numpy", "torch", "torch_cuda")
 
@@ -120,28 +126,28 @@ def host_buffer(data: Any, pool: str, backend: str, shape: tuple, dtype: str):
     """
     if backend == "numpy":
         if is_torch_tensor(data):
-            raise InvalidArgumentError(
+            raise BackendMismatchError(
                 f"pool '{pool}' has backend numpy: put() takes numpy arrays, got a torch.Tensor"
             )
         if not isinstance(data, np.ndarray):
             data = np.asarray(data)
     elif backend == "torch":
         if not is_torch_tensor(data):
-            raise InvalidArgumentError(
+            raise BackendMismatchError(
                 f"pool '{pool}' has backend torch: put() takes torch tensors, "
                 f"got {type(data).__name__}"
             )
         if data.is_cuda:
-            raise InvalidArgumentError(
+            raise BackendMismatchError(
                 f"pool '{pool}' has backend torch (CPU): got a CUDA tensor"
             )
     else:  # torch_cuda: see cuda_source()
         raise UnsupportedError(f"pool '{pool}': backend {backend} takes the CUDA path")
     got = dtype_name_of(data)
     if got != dtype:
-        raise InvalidArgumentError(f"pool '{pool}': put() of dtype {got}, the pool holds {dtype}")
+        raise DtypeMismatchError(f"pool '{pool}': put() of dtype {got}, the pool holds {dtype}")
     if tuple(data.shape) != tuple(shape):
-        raise InvalidArgumentError(
+        raise ShapeMismatchError(
             f"pool '{pool}': put() of shape {tuple(data.shape)}, the pool holds {tuple(shape)}"
         )
     if backend == "numpy":
@@ -162,15 +168,15 @@ def cuda_source(data: Any, pool: str, device: str, shape: tuple, dtype: str):
     a CUDA tensor on the pool's device (after its stream's pending work) or
     a CPU tensor (copied up by the library)."""
     if not is_torch_tensor(data):
-        raise InvalidArgumentError(
+        raise BackendMismatchError(
             f"pool '{pool}' has backend torch_cuda: put() takes torch tensors, "
             f"got {type(data).__name__}"
         )
     got = dtype_name_of(data)
     if got != dtype:
-        raise InvalidArgumentError(f"pool '{pool}': put() of dtype {got}, the pool holds {dtype}")
+        raise DtypeMismatchError(f"pool '{pool}': put() of dtype {got}, the pool holds {dtype}")
     if tuple(data.shape) != tuple(shape):
-        raise InvalidArgumentError(
+        raise ShapeMismatchError(
             f"pool '{pool}': put() of shape {tuple(data.shape)}, the pool holds {tuple(shape)}"
         )
     t = data.detach().resolve_conj().resolve_neg().contiguous()

@@ -10,6 +10,9 @@ from __future__ import annotations
 __all__ = [
     "TensorIPCError",
     "InvalidArgumentError",
+    "DtypeMismatchError",
+    "ShapeMismatchError",
+    "BackendMismatchError",
     "NotConnectedError",
     "MismatchError",
     "TimeoutError",
@@ -41,6 +44,21 @@ class InvalidArgumentError(TensorIPCError, ValueError):
     status = -1
 
 
+class DtypeMismatchError(InvalidArgumentError, TypeError):
+    """put() of data of another dtype than the pool's. A TypeError too, as the
+    original tensor-ipc raised for it."""
+
+
+class BackendMismatchError(InvalidArgumentError, TypeError):
+    """put() of another kind of data than the pool's backend takes (a torch
+    tensor into a numpy pool, ...). A TypeError too, as in the original."""
+
+
+class ShapeMismatchError(InvalidArgumentError):
+    """put() of data of another shape than the pool's (a ValueError, as in
+    the original, through InvalidArgumentError)."""
+
+
 class NotConnectedError(TensorIPCError):
     """The consumer has no producer (yet) (TIPC_E_NOT_CONNECTED)."""
 
@@ -59,8 +77,9 @@ class TimeoutError(TensorIPCError, builtins.TimeoutError):
     status = -5
 
 
-class ExistsError(TensorIPCError, FileExistsError):
-    """A live producer already owns the pool name (TIPC_E_EXISTS)."""
+class ExistsError(TensorIPCError, FileExistsError, ValueError):
+    """A live producer already owns the pool name (TIPC_E_EXISTS). A
+    ValueError too, as the original raised for a name already published."""
 
     status = -6
 
