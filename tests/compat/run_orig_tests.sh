@@ -110,11 +110,12 @@ has_rclpy=$("$py" -c 'import rclpy' >/dev/null 2>&1 && echo 1 || echo 0)
 
 # ---- 4. run, count, report --------------------------------------------------
 declare -a rows notrun
-tot_pass=0 tot_fail=0 tot_err=0 tot_skip=0 status=0
+tot_pass=0 tot_fail=0 tot_err=0 tot_skip=0 tot_desel=0 status=0
 run_file() {  # run_file <file> [pytest args...]
     local f=$1 rc counts
     shift
-    log "pytest tests/$f $*"
+    log "pytest tests/$f${*:+ $(printf '%q ' "$@")}"
+    export TIPC_COMPAT_DESELECTED_FILE=$run/$f.deselected
     timeout -k 30 "$per_file_timeout" "$py" -m pytest -q -rfEs --junitxml="$run/$f.xml" "tests/$f" "$@"
     rc=$?
     counts=$("$py" - "$run/$f.xml" "$rc" <<'PY'
@@ -129,12 +130,15 @@ except Exception:
 PY
 )
     read -r p fl er sk <<<"$counts"
+    local ds=0
+    [[ -f $TIPC_COMPAT_DESELECTED_FILE ]] && ds=$(wc -l < "$TIPC_COMPAT_DESELECTED_FILE")
+    tot_desel=$((tot_desel + ds))
     if (( rc == 124 || rc == 137 )); then er=$((er + 1)); fi
     if (( rc == 5 )) && (( p + fl + er == 0 )); then er=1; fi  # collected nothing
     (( rc == 0 )) || status=1
     (( fl + er == 0 )) || status=1
     tot_pass=$((tot_pass + p)) tot_fail=$((tot_fail + fl)) tot_err=$((tot_err + er)) tot_skip=$((tot_skip + sk))
-    rows+=("$(printf '%-28s pytest-exit %-3s passed %-4s failed %-4s errors %-3s skipped %-3s' "$f" "$rc" "$p" "$fl" "$er" "$sk")")
+    rows+=("$(printf '%-28s pytest-exit %-3s passed %-4s failed %-4s errors %-3s skipped %-3s deselected %s' "$f" "$rc" "$p" "$fl" "$er" "$sk" "$ds")")
 }
 
 cuda_args=()
@@ -167,8 +171,8 @@ fi
 log "SUMMARY (original tensor-ipc $ORIG_VERSION tests against $pkg)"
 printf '  %s\n' "${rows[@]}"
 printf '  NOT RUN  %s\n' "${notrun[@]}"
-printf '  total: passed %d, failed %d, errors %d, skipped %d; files not run: %d\n' \
-    "$tot_pass" "$tot_fail" "$tot_err" "$tot_skip" "${#notrun[@]}"
+printf '  total: passed %d, failed %d, errors %d, skipped %d, deselected (not run) %d; files not run: %d\n' \
+    "$tot_pass" "$tot_fail" "$tot_err" "$tot_skip" "$tot_desel" "${#notrun[@]}"
 (( tot_pass > 0 )) || status=1   # nothing passed is not a pass
 if (( status )); then echo "[compat] exit 1: FAILED"; else echo "[compat] exit 0: every test run passed"; fi
 exit "$status"
