@@ -15,9 +15,10 @@ TIPC_PACKAGES=(
     build-essential cmake pkg-config check
     cyclonedds-dev cyclonedds-tools swig
     liblua5.4-dev lua5.4 lua-busted
-    python3-dev python3-numpy python3-pytest python3-torch python3-pip python3-setuptools
+    python3-dev python3-numpy python3-pytest python3-torch python3-pip python3-setuptools python3-venv
     clang libclang-rt-14-dev
 )
+# python3-venv: the venv of tests/compat (TIPC_COMPAT_TESTS=ON).
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer, the ASan/UBSan runtimes)
 # build the libFuzzer targets of tests/fuzz (tipc_fuzz_build, tipc_fuzz_run).
 
