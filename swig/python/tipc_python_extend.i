@@ -6,6 +6,8 @@
 %feature("nothreadallow") Consumer::wait;
 %feature("nothreadallow") Consumer::read_into;
 %feature("nothreadallow") Consumer::get_into;
+%feature("nothreadallow") Consumer::get_frame_into;
+%feature("nothreadallow") Consumer::get_frame_into_ptr;
 %feature("nothreadallow") Consumer::get_into_ptr;
 %feature("nothreadallow") Consumer::acquire;
 %feature("nothreadallow") Consumer::set_callback;
@@ -87,6 +89,33 @@
             PyMem_Free(infos);
         TIPC_TRY(st);
         return r;
+    }
+
+    /* Copy frame @index into dst (host memory, or a CUDA address given as an
+     * int); returns (index, timestamp_ns), or None when it is not in the ring. */
+    PyObject *get_frame_into(void *dst, size_t dst_size, unsigned long long index) {
+        tipc_frame_info info;
+        tipc_status st;
+        Py_BEGIN_ALLOW_THREADS
+        st = tipc_consumer_get_frame($self, index, dst, dst_size, &info);
+        Py_END_ALLOW_THREADS
+        if (st == TIPC_E_NO_DATA || st == TIPC_E_NOT_CONNECTED || st == TIPC_E_CLOSED)
+            Py_RETURN_NONE;
+        if (TIPC_TRY(st) != TIPC_OK)
+            return NULL;
+        return Py_BuildValue("(KL)", (unsigned long long)info.index, (long long)info.timestamp_ns);
+    }
+    PyObject *get_frame_into_ptr(unsigned long long address, size_t size, unsigned long long index) {
+        tipc_frame_info info;
+        tipc_status st;
+        Py_BEGIN_ALLOW_THREADS
+        st = tipc_consumer_get_frame($self, index, (void *)(uintptr_t)address, size, &info);
+        Py_END_ALLOW_THREADS
+        if (st == TIPC_E_NO_DATA || st == TIPC_E_NOT_CONNECTED || st == TIPC_E_CLOSED)
+            Py_RETURN_NONE;
+        if (TIPC_TRY(st) != TIPC_OK)
+            return NULL;
+        return Py_BuildValue("(KL)", (unsigned long long)info.index, (long long)info.timestamp_ns);
     }
 
     /* Copy the latest count frames into dst; returns (newest index, its timestamp_ns). */

@@ -158,3 +158,56 @@ def test_callback_not_called_with_none_when_producer_leaves(pool_name):
         assert rec.items and all(d is not None for d in rec.items)
     finally:
         c.cleanup()
+
+
+def test_one_call_per_put_with_that_frame(pool_name):
+    # The original called the callback once per put, with that frame: 20
+    # back-to-back puts give 20 calls, in order, each with its own values.
+    n = pool_name()
+    s = np.zeros((4,), np.int32)
+    rec = Recorder(until=lambda data: int(data[0]) == 19)
+    with TensorProducer.from_sample(n, s, history_len=32) as p:
+        c = TensorConsumer.from_sample(n, s, history_len=32, callback=rec)
+        for k in range(20):
+            p.put(np.full(4, k, np.int32))
+        rec.wait("frame 19")
+        with rec.lock:
+            got = [int(d[0]) for d in rec.items]
+        assert got == list(range(20))
+        assert all((d == d[0]).all() for d in rec.items)
+        assert c.missed_frames == 0
+        c.cleanup()
+
+
+def test_missed_frames_are_counted_and_warned_once(pool_name):
+    # A callback stuck while more than history_len frames go by: the frames
+    # overwritten meanwhile are not delivered; they are counted, with one
+    # RuntimeWarning naming the pool.
+    n = pool_name()
+    s = np.zeros((2,), np.int32)
+    entered, release = threading.Event(), threading.Event()
+    seen = []
+
+    def slow(data):
+        seen.append(int(data[0]))
+        if len(seen) == 1:
+            entered.set()
+            release.wait(DEADLINE)
+
+    with TensorProducer.from_sample(n, s, history_len=4) as p:
+        c = TensorConsumer.from_sample(n, s, history_len=4, callback=slow)
+        p.put(np.full(2, 0, np.int32))
+        assert entered.wait(DEADLINE), "the callback never started"
+        for k in range(1, 12):
+            p.put(np.full(2, k, np.int32))
+        with pytest.warns(RuntimeWarning, match=n):
+            release.set()
+            deadline = time.monotonic() + DEADLINE
+            while (not seen or seen[-1] != 11) and time.monotonic() < deadline:
+                time.sleep(0.005)
+        assert seen[-1] == 11
+        assert seen == sorted(seen) and len(seen) == len(set(seen))
+        # frames 1..11 could not all be kept by a ring of 4: the rest were missed
+        assert c.missed_frames == 12 - len(seen)
+        assert c.missed_frames >= 11 - 4
+        c.cleanup()

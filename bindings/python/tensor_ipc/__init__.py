@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import warnings
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -795,6 +796,8 @@ class TensorConsumer(_Closable):
         self._callback_owner = None
         self._lock = threading.Lock()
         self.last_index: Optional[int] = None
+        self.missed_frames = 0  # frames the callback could not be given (lapped)
+        self._callback_last: Optional[int] = None
         self.last_timestamp_ns: Optional[int] = None
         if on_new_data_callback is not None:
             self.set_callback(on_new_data_callback)
@@ -836,14 +839,50 @@ class TensorConsumer(_Closable):
             self._callback_owner = self._handle().set_callback(None)
             return
 
-        def on_index(_index: int) -> None:
-            # NO_MARK: the callback's reads leave get(block=True)/wait() of
-            # the application's own thread unaffected.
-            data = self._read(1, False, True, "zero", _tipc.READ_NO_MARK)
+        def on_index(index: int) -> None:
+            # One call per frame, with that very frame (read by index, which
+            # leaves get(block=True)/wait() of the application's thread alone).
+            last = self._callback_last
+            self._callback_last = index
+            missed = 0
+            if last is not None and index > last + 1:
+                missed = index - last - 1  # lapped before the library thread got to them
+            data = self._read_index(index)
+            if data is None:
+                missed += 1  # overwritten while it waited for its turn
+            if missed:
+                self._note_missed(missed)
             if data is not None:
                 fn(data)
 
+        self._callback_last = None
         self._callback_owner = self._handle().set_callback(on_index)
+
+    def _note_missed(self, n: int) -> None:
+        first = self.missed_frames == 0
+        self.missed_frames += n
+        if first:
+            warnings.warn(
+                f"pool '{self.pool_metadata.name}': the on_new_data_callback fell behind the "
+                f"producer by more than history_len={self.pool_metadata.history_len} frames and "
+                f"missed {n} (consumer.missed_frames counts them all); make the callback "
+                "faster or raise history_len",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
+    def _read_index(self, index: int):
+        md = self.pool_metadata
+        c = self._handle()
+        if md.backend_type == "torch_cuda":
+            torch = _b.torch_module()
+            out = torch.empty(md._shape, dtype=_b.torch_dtype(md.dtype_str), device=md.device)
+            got = c.get_frame_into_ptr(out.data_ptr(), out.numel() * out.element_size(), index)
+            return None if got is None else out
+        out = _b.empty(md._shape, md.dtype_str)
+        if c.get_frame_into(out, index) is None:
+            return None
+        return _b.to_backend(out, md.backend_type, False, md.dtype_str)
 
     def get(
         self,

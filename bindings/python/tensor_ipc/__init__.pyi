@@ -302,6 +302,9 @@ class TensorConsumer:
     last_index: Optional[int]
     """Index of the newest frame the last get()/view() returned."""
     last_timestamp_ns: Optional[int]
+    missed_frames: int
+    """Frames the on_new_data_callback could not be given: overwritten before
+    its turn (a RuntimeWarning is issued the first time)."""
     keep_last: int
     """The original's DDS history depth: checked and kept, changes nothing."""
     @property
