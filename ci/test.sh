@@ -6,8 +6,9 @@
 #   TIPC_BUILD_DIR       default build/ci
 #   TIPC_ASAN_BUILD_DIR  default build/ci-asan
 #   TIPC_FUZZ_BUILD_DIR  default build/ci-fuzz
-# TIPC_COMPAT_TESTS=ON|OFF overrides the CMake option of the same name for
-# $TIPC_BUILD_DIR (ON: the original tensor-ipc 0.1.0 tests, tests/compat; needs PyPI).
+# TIPC_COMPAT_TESTS=ON|OFF (default ON here, OFF in a plain CMake build) sets
+# the CMake option of the same name for $TIPC_BUILD_DIR: the original
+# tensor-ipc 0.1.0's own tests against our package (tests/compat; needs PyPI).
 # TIPC_FUZZ_SECONDS (default 60) is the fuzzing time per target; 0 skips
 # the fuzzing (the seed corpora are still replayed).
 # ctest honours CTEST_PARALLEL_LEVEL if you want parallel tests.
@@ -58,7 +59,7 @@ stage "Debian packages" tipc_require_packages
 # A test failure does not stop the run (the sanitizer stage still runs); a
 # build failure does, since nothing after it could pass.
 stage "build ($build)" tipc_configure_build "$build" \
-    ${TIPC_COMPAT_TESTS:+"-DTIPC_COMPAT_TESTS=$TIPC_COMPAT_TESTS"}
+    "-DTIPC_COMPAT_TESTS=${TIPC_COMPAT_TESTS:-ON}"
 stage "ctest: all tests ($build)" \
     ctest --test-dir "$build" --output-on-failure --no-tests=error || true
 
