@@ -89,6 +89,15 @@ rm -rf "$run" && mkdir -p "$run/orig" || die "mkdir $run"
 tar -xzf "$work/dl/$ORIG_SDIST" -C "$run/orig" --strip-components=1 "tensor_ipc-$ORIG_VERSION/tests" ||
     die "extract tests/"
 cp -r "$run/orig/tests" "$run/tests" && cp "$here/conftest.py" "$run/tests/conftest.py" || die "copy"
+# test_prod_consum_subproc.py runs two daemon scripts that the sdist lacks
+# (they are only in the original's repository): ours, written from the
+# protocol the test uses (config.json in, results.json out), stand in.
+if [[ ! -e $run/tests/prod_consum_daemon/producer_daemon.py ]]; then
+    mkdir -p "$run/tests/prod_consum_daemon" &&
+        cp "$here/prod_consum_daemon/producer_daemon.py" "$here/prod_consum_daemon/consumer_daemon.py" \
+            "$run/tests/prod_consum_daemon/" || die "copy the daemon scripts"
+    log "test_prod_consum_subproc.py: its daemon scripts are not in the sdist; using ours (tests/compat/prod_consum_daemon)"
+fi
 printf '[pytest]\naddopts = -p no:cacheprovider\n' > "$run/pytest.ini"
 
 # ---- 3. pool names: the only change ----------------------------------------
