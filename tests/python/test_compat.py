@@ -8,6 +8,7 @@ the end (test_migration_*)."""
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -427,3 +428,45 @@ def test_migration_get_before_the_first_put_is_none(pool_name):
 def test_migration_put_takes_array_likes(pool_name):
     with TensorProducer.from_sample(pool_name(), np.zeros(2)) as p:
         assert p.put([1.0, 2.0]) == 0  # original: TypeError for a list
+
+
+def test_writer_of_the_original_type_is_named_once(pool_name):
+    # The original pure-Python tensor-ipc announces pools on the same DDS
+    # topic names with its own types: a consumer of ours beside such a
+    # producer says so once (RuntimeWarning) instead of returning None in
+    # silence. The foreign writer is the control tests' raw-DDS helper,
+    # writing another type on the pool's topic.
+    import subprocess
+    import warnings as _w
+
+    from conftest import c_program
+
+    helper = c_program("TIPC_CTL_HELPER", "tests", "control", "tipc_ctl_helper")
+    assert helper, "tipc_ctl_helper was not built (tests/control)"
+    n = pool_name()
+    topic = "tensoripc_" + n.replace("/", "__").replace("-", "_") + "_meta"
+    proc = subprocess.Popen(
+        [helper, "announce"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout.readline().startswith("ok ready")
+        proc.stdin.write(f"foreign {topic}\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == "ok"
+        c = TensorConsumer.from_sample(n, np.zeros(3, np.float32))
+        with _w.catch_warnings(record=True) as caught:
+            _w.simplefilter("always")
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not caught:
+                assert c.get() is None
+                time.sleep(0.02)
+            for _ in range(5):  # once, not on every get()
+                assert c.get() is None
+        msgs = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+        assert len(msgs) == 1, msgs
+        assert "original pure-Python tensor-ipc" in msgs[0] and n in msgs[0]
+        c.cleanup()
+    finally:
+        proc.stdin.write("quit\n")
+        proc.stdin.flush()
+        proc.wait(10)

@@ -797,6 +797,7 @@ class TensorConsumer(_Closable):
         self._lock = threading.Lock()
         self.last_index: Optional[int] = None
         self.missed_frames = 0  # frames the callback could not be given (lapped)
+        self._foreign_noted = False
         self._callback_last: Optional[int] = None
         self.last_timestamp_ns: Optional[int] = None
         if on_new_data_callback is not None:
@@ -857,6 +858,18 @@ class TensorConsumer(_Closable):
 
         self._callback_last = None
         self._callback_owner = self._handle().set_callback(on_index)
+
+    def _note_foreign_producer(self) -> None:
+        # "Not connected" is None, not an error: but when the library sees
+        # another program's writer on the pool's DDS topic (the original
+        # pure-Python tensor-ipc uses the same topic names), say so once
+        # instead of waiting in silence.
+        if self._foreign_noted:
+            return
+        why = _tipc.last_error()
+        if "another program announces this pool" in why:
+            self._foreign_noted = True
+            warnings.warn(why, RuntimeWarning, stacklevel=3)
 
     def _note_missed(self, n: int) -> None:
         first = self.missed_frames == 0
@@ -920,6 +933,7 @@ class TensorConsumer(_Closable):
                 else _timeout_ns(self.pool_metadata.name, "timeout", timeout),
             )
             if newest is None:
+                self._note_foreign_producer()
                 return None
             self.last_index, self.last_timestamp_ns = newest
             if self._numpy_out or as_numpy:
@@ -957,6 +971,7 @@ class TensorConsumer(_Closable):
         out = _b.empty(shape, md.dtype_str)
         newest = c.read_into(out, history_len, flags, block, ns)
         if newest is None:
+            self._note_foreign_producer()
             return None
         if not extra_flags & _tipc.READ_NO_MARK:
             self.last_index, self.last_timestamp_ns = newest
