@@ -41,18 +41,24 @@ struct tipc_view {
     const void **data;
 };
 
-/* Version 1 of the options ended before trusted_owner_uid. */
-#define OPTIONS_V1_BYTES offsetof(tipc_consumer_options, trusted_owner_uid)
+/* Bytes of the options struct of @p version (1 ended before
+ * trusted_owner_uid); 0 for an unknown version. */
+static size_t options_bytes(unsigned int version)
+{
+    if (version == 1)
+        return offsetof(tipc_consumer_options, trusted_owner_uid);
+    return version == TIPC_CONSUMER_OPTIONS_VERSION ? sizeof(tipc_consumer_options) : 0;
+}
 
 tipc_status tipc_consumer_options_init(tipc_consumer_options *opts, unsigned int version)
 {
     TIPC_CHECK_ARG(opts, "options are NULL");
-    if (version != 1 && version != TIPC_CONSUMER_OPTIONS_VERSION)
+    if (!options_bytes(version))
         return tipc__fail(TIPC_E_INVALID, "consumer options version %u is unknown (expected %u)",
                           version, TIPC_CONSUMER_OPTIONS_VERSION);
     tipc_consumer_options def = TIPC_CONSUMER_OPTIONS_INIT;
     def.version = version;
-    memcpy(opts, &def, version == 1 ? OPTIONS_V1_BYTES : sizeof def);
+    memcpy(opts, &def, options_bytes(version));
     return TIPC_OK;
 }
 
@@ -64,10 +70,10 @@ tipc_status tipc_consumer_create(tipc_consumer **out, const tipc_metadata *md,
     TIPC_CHECK_ARG(md, "metadata is NULL");
     tipc_consumer_options o = TIPC_CONSUMER_OPTIONS_INIT;
     if (opts) {
-        if (opts->version != 1 && opts->version != TIPC_CONSUMER_OPTIONS_VERSION)
+        if (!options_bytes(opts->version))
             return tipc__fail(TIPC_E_INVALID, "pool '%s': consumer options version %u is unknown",
                               md->name, opts->version);
-        memcpy(&o, opts, opts->version == 1 ? OPTIONS_V1_BYTES : sizeof o);
+        memcpy(&o, opts, options_bytes(opts->version));
         if (o.trusted_owner_uid < -1 || o.trusted_owner_uid > (int64_t)UINT32_MAX - 1)
             return tipc__fail(TIPC_E_INVALID,
                               "pool '%s': trusted_owner_uid %lld is not a uid (or -1 for none)",
@@ -148,7 +154,7 @@ static tipc_status connection_ex(struct tipc_consumer *c, struct tipc_pool **out
         int gone = tipc__ring_closed(c->pool->ring);
         if (!gone && now >= c->next_check_ns) {
             c->next_check_ns = now + PRODUCER_CHECK_NS;
-            gone = !tipc__pool_live(c->pool);
+            gone = !tipc__ring_live(c->pool->ring);
         }
         if (gone) {
             drop_locked(c);
@@ -201,7 +207,7 @@ int tipc_consumer_is_connected(const tipc_consumer *c)
         return 0;
     struct tipc_consumer *m = (struct tipc_consumer *)c;
     pthread_mutex_lock(&m->lock);
-    int yes = m->pool && tipc__pool_live(m->pool);
+    int yes = m->pool && tipc__ring_live(m->pool->ring);
     pthread_mutex_unlock(&m->lock);
     return yes;
 }
@@ -323,6 +329,34 @@ static tipc_status keep_frame(void *arg, const struct tipc_ring_frame *f)
     return TIPC_OK;
 }
 
+/* A view of @p count frames on the consumer's connection (connecting if
+ * needed), nothing held yet. */
+static tipc_status view_open(struct tipc_consumer *c, uint32_t count, struct tipc_view **out)
+{
+    struct tipc_view *v = calloc(1, sizeof *v + count * (sizeof *v->infos + sizeof *v->data));
+    if (!v)
+        return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", c->md.name);
+    v->infos = (tipc_frame_info *)(v + 1);
+    v->data = (const void **)(v->infos + count);
+    v->count = count;
+    v->frame_bytes = c->md.frame_bytes;
+    tipc_status st = connection(c, &v->pool);
+    if (st) {
+        free(v);
+        return st;
+    }
+    *out = v;
+    return TIPC_OK;
+}
+
+/* Give up a view whose read failed (it holds nothing). */
+static tipc_status view_abandon(struct tipc_view *v, tipc_status st)
+{
+    tipc__pool_unref(v->pool);
+    free(v);
+    return st;
+}
+
 tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count, unsigned int flags,
                                   tipc_view **out)
 {
@@ -331,29 +365,17 @@ tipc_status tipc_consumer_acquire(tipc_consumer *c, uint32_t count, unsigned int
     tipc_status st = check_read_args(c, count);
     if (st)
         return st;
-    struct tipc_view *v = calloc(1, sizeof *v + count * (sizeof *v->infos + sizeof *v->data));
-    if (!v)
-        return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", c->md.name);
-    v->infos = (tipc_frame_info *)(v + 1);
-    v->data = (const void **)(v->infos + count);
-    v->count = count;
-    v->frame_bytes = c->md.frame_bytes;
-    st = connection(c, &v->pool);
-    if (st) {
-        free(v);
+    struct tipc_view *v;
+    if ((st = view_open(c, count, &v)))
         return st;
-    }
     uint64_t w;
     uint32_t avail;
-    /* A retried read may leave entries of an earlier attempt: positions not
-     * visited by the successful one are padding. */
     st = tipc__ring_read(v->pool->ring, count, (flags & TIPC_READ_OLDEST_FIRST) != 0, 1,
                          keep_frame, v, &w, &avail);
-    if (st) {
-        tipc__pool_unref(v->pool);
-        free(v);
-        return st;
-    }
+    if (st)
+        return view_abandon(v, st);
+    /* A retried read may leave entries of an earlier attempt: positions not
+     * visited by the successful one are padding. */
     const int oldest_first = (flags & TIPC_READ_OLDEST_FIRST) != 0;
     for (uint32_t k = avail; k < count; k++) {
         uint32_t pos = oldest_first ? count - 1 - k : k;
@@ -372,23 +394,12 @@ tipc_status tipc_consumer_acquire_frame(tipc_consumer *c, uint64_t index, tipc_v
     TIPC_CHECK_ARG(out, "out is NULL");
     *out = NULL;
     TIPC_CHECK_ARG(c, "consumer is NULL");
-    struct tipc_view *v = calloc(1, sizeof *v + sizeof *v->infos + sizeof *v->data);
-    if (!v)
-        return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", c->md.name);
-    v->infos = (tipc_frame_info *)(v + 1);
-    v->data = (const void **)(v->infos + 1);
-    v->count = 1;
-    v->frame_bytes = c->md.frame_bytes;
-    tipc_status st = connection(c, &v->pool);
-    if (st == TIPC_OK) {
-        st = tipc__ring_read_one(v->pool->ring, index, 1, keep_frame, v);
-        if (st)
-            tipc__pool_unref(v->pool);
-    }
-    if (st) {
-        free(v);
+    struct tipc_view *v;
+    tipc_status st = view_open(c, 1, &v);
+    if (st)
         return st;
-    }
+    if ((st = tipc__ring_read_one(v->pool->ring, index, 1, keep_frame, v)))
+        return view_abandon(v, st);
     atomic_init(&v->held, 1);
     *out = v;
     return TIPC_OK;

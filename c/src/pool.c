@@ -43,7 +43,6 @@ tipc_status tipc__pool_create(struct tipc_pool **out, struct tipc_metadata *md,
     struct tipc_pool *pool = pool_new(md);
     if (!pool)
         return TIPC_E_NOMEM;
-    pool->producer = 1;
     st = tipc__segment_prepare(&pool->seg, md, mode);
     if (st) {
         free(pool);
@@ -108,11 +107,6 @@ tipc_status tipc__pool_open(struct tipc_pool **out, const struct tipc_metadata *
     }
     *out = pool;
     return TIPC_OK;
-}
-
-int tipc__pool_live(const struct tipc_pool *pool)
-{
-    return !tipc__ring_closed(pool->ring) && tipc__segment_producer_alive(&pool->seg);
 }
 
 void tipc__pool_ref(struct tipc_pool *pool) { atomic_fetch_add(&pool->refs, 1); }

@@ -16,7 +16,6 @@ struct tipc_pool {
     char name[TIPC_NAME_MAX + 1];
     uint32_t history_len;
     size_t frame_bytes;
-    int producer;                 /* 1 in the producer's process */
     struct tipc_segment seg;
     struct tipc_ring *ring;
     struct tipc_mem mem;
@@ -32,8 +31,6 @@ void tipc__pool_close(struct tipc_pool *pool);
 /* Reader: open a live pool and claim a reader entry. */
 tipc_status tipc__pool_open(struct tipc_pool **out, const struct tipc_metadata *md,
                             int64_t trusted_uid);
-/* Not closed, and its producer lives. */
-int tipc__pool_live(const struct tipc_pool *pool);
 
 void tipc__pool_ref(struct tipc_pool *pool);
 void tipc__pool_unref(struct tipc_pool *pool);

@@ -495,6 +495,31 @@ static tipc_status lapped(struct tipc_ring *ring, int64_t *deadline, unsigned at
     return TIPC_OK;
 }
 
+static tipc_status slot_corrupt(const struct tipc_ring *ring, uint32_t slot, uint64_t seq)
+{
+    return tipc__fail(TIPC_E_CORRUPT, "pool '%s': slot %u of the ring is corrupted (seq %#llx)",
+                      ring->name, slot, (unsigned long long)seq);
+}
+
+/* Visit the held frame @p index at @p pos; let it go unless @p keep (or
+ * the visitor failed). */
+static tipc_status visit_held(struct tipc_ring *ring, uint64_t index, uint32_t pos, int keep,
+                              tipc_ring_visit_fn visit, void *ctx)
+{
+    uint32_t slot = (uint32_t)(index % ring->history_len);
+    struct tipc_ring_frame f = {
+        .pos = pos,
+        .slot = slot,
+        .index = index,
+        .timestamp_ns =
+            atomic_load_explicit(&ring->slots[slot].timestamp_ns, memory_order_relaxed),
+    };
+    tipc_status st = visit(ctx, &f);
+    if (!keep || st)
+        tipc__ring_unhold(ring, index);
+    return st;
+}
+
 tipc_status tipc__ring_read(struct tipc_ring *ring, uint32_t count, int oldest_first, int keep,
                             tipc_ring_visit_fn visit, void *ctx, uint64_t *out_written,
                             uint32_t *out_avail)
@@ -514,9 +539,7 @@ tipc_status tipc__ring_read(struct tipc_ring *ring, uint32_t count, int oldest_f
             if (!hold(ring, idx)) {
                 uint64_t seq = atomic_load(&ring->slots[slot].seq);
                 if (!seq_plausible(seq, slot, H)) {
-                    st = tipc__fail(TIPC_E_CORRUPT,
-                                    "pool '%s': slot %u of the ring is corrupted (seq %#llx)",
-                                    ring->name, slot, (unsigned long long)seq);
+                    st = slot_corrupt(ring, slot, seq);
                     break;
                 }
                 /* Gone for good, so it reads as padding: the producer is
@@ -533,16 +556,8 @@ tipc_status tipc__ring_read(struct tipc_ring *ring, uint32_t count, int oldest_f
                 }
                 break; /* overtaken: read again */
             }
-            struct tipc_ring_frame f = {
-                .pos = oldest_first ? count - 1 - (uint32_t)k : (uint32_t)k,
-                .slot = slot,
-                .index = idx,
-                .timestamp_ns = atomic_load_explicit(&ring->slots[slot].timestamp_ns,
-                                                     memory_order_relaxed),
-            };
-            st = visit(ctx, &f);
-            if (!keep || st)
-                tipc__ring_unhold(ring, idx);
+            st = visit_held(ring, idx, oldest_first ? count - 1 - (uint32_t)k : (uint32_t)k, keep,
+                            visit, ctx);
             if (st)
                 break;
         }
@@ -574,22 +589,10 @@ tipc_status tipc__ring_read_one(struct tipc_ring *ring, uint64_t index, int keep
     if (!hold(ring, index)) {
         uint64_t seq = atomic_load(&ring->slots[slot].seq);
         if (!seq_plausible(seq, slot, H))
-            return tipc__fail(TIPC_E_CORRUPT,
-                              "pool '%s': slot %u of the ring is corrupted (seq %#llx)",
-                              ring->name, slot, (unsigned long long)seq);
+            return slot_corrupt(ring, slot, seq);
         return tipc__fail(TIPC_E_NO_DATA,
                           "pool '%s': frame %llu was overwritten (history_len %u, %llu written)",
                           ring->name, (unsigned long long)index, H, (unsigned long long)w);
     }
-    struct tipc_ring_frame f = {
-        .pos = 0,
-        .slot = slot,
-        .index = index,
-        .timestamp_ns =
-            atomic_load_explicit(&ring->slots[slot].timestamp_ns, memory_order_relaxed),
-    };
-    tipc_status st = visit(ctx, &f);
-    if (!keep || st)
-        tipc__ring_unhold(ring, index);
-    return st;
+    return visit_held(ring, index, 0, keep, visit, ctx);
 }

@@ -543,11 +543,6 @@ tipc_status tipc__segment_validate(const void *bytes, size_t size,
     return TIPC_OK;
 }
 
-int tipc__segment_producer_alive(const struct tipc_segment *seg)
-{
-    return tipc__proc_alive(seg->producer_pid, seg->producer_start);
-}
-
 tipc_status tipc__segment_open(struct tipc_segment *seg, const struct tipc_metadata *md,
                                int64_t trusted_uid)
 {

@@ -89,8 +89,6 @@ tipc_status tipc__segment_open(struct tipc_segment *seg, const struct tipc_metad
                                int64_t trusted_uid);
 /* The backend payload of an opened segment (validated). */
 const void *tipc__segment_payload(const struct tipc_segment *seg);
-/* Whether the producer recorded in the segment is running. */
-int tipc__segment_producer_alive(const struct tipc_segment *seg);
 
 /* Validate @p size bytes of a segment (header, layout, metadata, payload and
  * ring tables): every field is checked, nothing is trusted. With @p expect,
