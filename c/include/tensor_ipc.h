@@ -479,6 +479,15 @@ TIPC_API tipc_status tipc_producer_loan(tipc_producer *p, void **out_data, size_
 TIPC_API tipc_status tipc_producer_commit(tipc_producer *p, uint64_t *out_index);
 
 /**
+ * tipc_producer_commit with the frame stamp given instead of read from the
+ * clock: for frames that carry their own time (a ROS 2 header.stamp, a
+ * replayed recording). @p timestamp_ns is CLOCK_REALTIME nanoseconds.
+ * @retval TIPC_OK @retval TIPC_E_INVALID no loan is outstanding.
+ */
+TIPC_API tipc_status tipc_producer_commit_at(tipc_producer *p, int64_t timestamp_ns,
+                                             uint64_t *out_index);
+
+/**
  * Give the loaned slot back unpublished. The frame the slot held before may
  * have been overwritten by the loan, so it is dropped: it reads as padding in
  * history reads (and, with history_len 1, reads return TIPC_E_NO_DATA until
@@ -673,6 +682,206 @@ TIPC_API void tipc_view_unhold(tipc_view *v);
 
 /** Let the producer reuse the frames and free the view. Accepts NULL. Any thread. */
 TIPC_API void tipc_view_release(tipc_view *v);
+
+/* ------------------------------------------------------------------------ */
+/* ROS 2 bridge                                                             */
+/* ------------------------------------------------------------------------ */
+/*
+ * ROS 2 over Cyclone DDS is plain DDS on the wire: topic "rt/<topic>", type
+ * "<pkg>::msg::dds_::<Msg>_", XCDR1, the domain in ROS_DOMAIN_ID (default 0).
+ * This section maps pool frames to ROS 2 messages and back, and runs bridges
+ * that copy a pool to a ROS 2 topic (export) or a topic into a pool (import),
+ * with no ROS install. Array forms follow ros2_numpy's numpify/msgify
+ * (docs/ros2.md has the table; `tipc ros2 types` prints it).
+ */
+
+/** One supported ROS 2 message type. Static data: never freed. */
+typedef struct tipc_ros2_type_info {
+    const char *name;       /**< "sensor_msgs/msg/Image" */
+    const char *dds_name;   /**< "sensor_msgs::msg::dds_::Image_" */
+    const char *shapes;     /**< the pool shapes and dtypes it maps to, in words */
+    const char *definition; /**< its .msg text with dependencies ("ros2msg", as MCAP stores it) */
+} tipc_ros2_type_info;
+
+/** Number of supported ROS 2 message types. Thread safe. */
+TIPC_API size_t tipc_ros2_type_count(void);
+/** Type @p i (0-based), or NULL past the end. Thread safe. */
+TIPC_API const tipc_ros2_type_info *tipc_ros2_type_at(size_t i);
+/**
+ * The type named @p name: "sensor_msgs/msg/Image", "sensor_msgs/Image" or the
+ * DDS name. NULL (and tipc_last_error lists the supported names) if unknown.
+ */
+TIPC_API const tipc_ros2_type_info *tipc_ros2_type_find(const char *name);
+
+#define TIPC_ROS2_OPTIONS_VERSION 1
+
+/** How frames map to messages and how a bridge talks DDS. Fields are only ever appended. */
+typedef struct tipc_ros2_options {
+    unsigned int version;    /**< TIPC_ROS2_OPTIONS_VERSION */
+    int32_t domain_id;       /**< -1: ROS_DOMAIN_ID from the environment, else 0 */
+    const char *msg_type;    /**< NULL: inferred from the pool (tipc_ros2_infer) */
+    const char *encoding;    /**< sensor_msgs/Image encoding; NULL: inferred */
+    const char *frame_id;    /**< header.frame_id of exported messages; NULL: "" */
+    const char *joint_names; /**< JointState names, comma-separated; NULL: "joint_0", ... */
+    uint32_t qos_depth;      /**< keep-last depth; 0: 10 (ROS 2's default profile) */
+    int32_t reliable;        /**< 1: reliable (ROS 2's default); 0: best effort */
+    uint32_t history_len;    /**< import: history of a pool made from the first message; 0: 8 */
+    unsigned int flags;      /**< TIPC_ROS2_* flags below */
+} tipc_ros2_options;
+
+/** The bridge starts no thread: the caller drives it with tipc_ros2_bridge_poll. */
+#define TIPC_ROS2_MANUAL 0x1u
+
+#define TIPC_ROS2_OPTIONS_INIT { TIPC_ROS2_OPTIONS_VERSION, -1, NULL, NULL, NULL, NULL, 10, 1, 8, 0 }
+
+/**
+ * Fill @p opts with defaults for the given struct version.
+ * @retval TIPC_OK @retval TIPC_E_INVALID NULL or unknown version.
+ */
+TIPC_API tipc_status tipc_ros2_options_init(tipc_ros2_options *opts, unsigned int version);
+
+/**
+ * The ROS 2 type (and Image encoding) a pool maps to, for the obvious cases
+ * (uint8 (H,W,3) is an Image "rgb8", float32 (N,3) a PointCloud2, ...).
+ * @param out_type     receives the type name (static).
+ * @param out_encoding receives the Image encoding, or NULL for other types (static; may be NULL).
+ * @param md           the pool.
+ * @param msg_type     a requested type, or NULL to infer; a request is checked against the pool.
+ * @retval TIPC_OK
+ * @retval TIPC_E_UNSUPPORTED no type fits, or several do: the sentence lists the choices.
+ * @retval TIPC_E_MISMATCH    @p msg_type cannot carry this pool's shape or dtype (says why).
+ * @retval TIPC_E_INVALID     NULL argument or unknown type name.
+ */
+TIPC_API tipc_status tipc_ros2_infer(const char **out_type, const char **out_encoding,
+                                     const tipc_metadata *md, const char *msg_type);
+
+/**
+ * Serialise one frame as a ROS 2 message: the 4-byte encapsulation header
+ * (XCDR1, little-endian) and the body, exactly as it travels on "rt/" topics
+ * and as rosbag2/MCAP store it ("cdr" encoding).
+ * @param buf       destination, or NULL to ask for the size only.
+ * @param cap       bytes at @p buf.
+ * @param out_size  receives the serialised size (also when @p buf is too small).
+ * @param md        the frame's pool; @p frame holds tipc_metadata_frame_bytes() bytes.
+ * @param stamp_ns  header.stamp (CLOCK_REALTIME ns) for types with a header.
+ * @param opts      type, encoding, frame_id, joint names; NULL for defaults.
+ * @retval TIPC_OK @retval TIPC_E_LIMIT @p cap is too small (nothing written)
+ * @retval TIPC_E_UNSUPPORTED / TIPC_E_MISMATCH as tipc_ros2_infer @retval TIPC_E_INVALID
+ * Thread safe.
+ */
+TIPC_API tipc_status tipc_ros2_encode(void *buf, size_t cap, size_t *out_size,
+                                      const tipc_metadata *md, const void *frame,
+                                      int64_t stamp_ns, const tipc_ros2_options *opts);
+
+/** The array a message decodes to (tipc_ros2_decode). */
+typedef struct tipc_ros2_array {
+    tipc_dtype dtype;
+    uint32_t ndim;
+    int64_t shape[TIPC_MAX_DIMS];
+    size_t bytes;      /**< C-order bytes of the array */
+    int64_t stamp_ns;  /**< header.stamp, or 0 for types without a header */
+} tipc_ros2_array;
+
+/**
+ * Decode a serialised ROS 2 message (encapsulation header included, either
+ * byte order) into a C-order array, checking every length against @p size:
+ * row padding of images is dropped, big-endian data converted.
+ * @param out  receives dtype, shape, bytes and stamp (always, on TIPC_OK).
+ * @param dst  destination of out->bytes bytes, or NULL to ask for the shape only.
+ * @param dst_size bytes at @p dst.
+ * @param msg_type the message's type name.
+ * @retval TIPC_OK @retval TIPC_E_LIMIT @p dst_size too small (nothing written)
+ * @retval TIPC_E_CORRUPT the bytes are not a valid message of that type (says where)
+ * @retval TIPC_E_UNSUPPORTED valid, but with no array form (e.g. an unknown encoding)
+ * @retval TIPC_E_INVALID
+ * Thread safe.
+ */
+TIPC_API tipc_status tipc_ros2_decode(tipc_ros2_array *out, void *dst, size_t dst_size,
+                                      const char *msg_type, const void *cdr, size_t size,
+                                      const tipc_ros2_options *opts);
+
+/** A running export or import. Opaque. */
+typedef struct tipc_ros2_bridge tipc_ros2_bridge;
+
+/**
+ * Copy each new frame of a pool to the ROS 2 topic @p topic ("camera" is
+ * published as DDS topic "rt/camera"). Frames are read through zero-copy
+ * views and serialised once; nothing is serialised or sent while no ROS 2
+ * reader is matched. Unless TIPC_ROS2_MANUAL, a library thread does the work
+ * until destroy. The frame stamp becomes header.stamp.
+ * @param out   receives the bridge (owned: tipc_ros2_bridge_destroy).
+ * @param pool  the pool to read (copied; from tipc_discover_pool or a producer).
+ * @param topic ROS 2 topic name, without "rt/"; a leading '/' is allowed.
+ * @param opts  NULL for defaults.
+ * @retval TIPC_OK
+ * @retval TIPC_E_UNSUPPORTED / TIPC_E_MISMATCH no type fits the pool (tipc_ros2_infer's sentence)
+ * @retval TIPC_E_INVALID @retval TIPC_E_SYSTEM DDS entities could not be made
+ * The pool need not exist yet: the bridge connects when it appears.
+ */
+TIPC_API tipc_status tipc_ros2_export_create(tipc_ros2_bridge **out, const tipc_metadata *pool,
+                                             const char *topic, const tipc_ros2_options *opts);
+
+/**
+ * Write each message of the ROS 2 topic @p topic (type opts->msg_type,
+ * required) into a pool this bridge produces, through loan/commit, with
+ * header.stamp as the frame stamp. With @p pool NULL, the pool is named
+ * @p pool_name and takes its shape and dtype from the first message
+ * (history opts->history_len); otherwise it is created now as described.
+ * A message of another shape or dtype is counted (rejected) and never
+ * written; one that does not decode is counted (malformed).
+ * @param pool_name the pool's name when @p pool is NULL (else NULL or the same name).
+ * @retval TIPC_OK @retval TIPC_E_INVALID @retval TIPC_E_UNSUPPORTED the type or its array form
+ * @retval TIPC_E_EXISTS and the rest of tipc_producer_create's codes when @p pool is given
+ * @retval TIPC_E_SYSTEM
+ */
+TIPC_API tipc_status tipc_ros2_import_create(tipc_ros2_bridge **out, const char *topic,
+                                             const char *pool_name, const tipc_metadata *pool,
+                                             const tipc_ros2_options *opts);
+
+/**
+ * Drive a TIPC_ROS2_MANUAL bridge: export publishes the frames written since
+ * the last call (the newest history_len of them at most), import writes the
+ * messages received; either waits up to @p timeout_ns (0: no wait;
+ * TIPC_TIMEOUT_INFINITE) for the first one.
+ * @param out_count receives the number of frames moved (may be NULL).
+ * @retval TIPC_OK @retval TIPC_E_TIMEOUT nothing arrived in time
+ * @retval TIPC_E_BUSY the bridge has its own thread @retval TIPC_E_INVALID
+ */
+TIPC_API tipc_status tipc_ros2_bridge_poll(tipc_ros2_bridge *b, int64_t timeout_ns,
+                                           uint64_t *out_count);
+
+#define TIPC_ROS2_STATS_VERSION 1
+
+/** Counters of a bridge since it was created. */
+typedef struct tipc_ros2_stats {
+    unsigned int version;      /**< set to TIPC_ROS2_STATS_VERSION by the caller */
+    uint64_t frames;           /**< frames published (export) or written (import) */
+    uint64_t bytes;            /**< serialised bytes of those frames */
+    uint64_t skipped;          /**< export: frames not sent (no reader, or overtaken) */
+    uint64_t rejected;         /**< import: messages of another shape or dtype */
+    uint64_t malformed;        /**< import: messages that did not decode */
+    uint32_t matched;          /**< ROS 2 readers (export) or writers (import) matched now */
+    int32_t reserved_;
+    char last_problem[256];    /**< sentence on the last rejected/malformed message, or "" */
+} tipc_ros2_stats;
+
+/**
+ * Read the counters. Thread safe.
+ * @retval TIPC_OK @retval TIPC_E_INVALID NULL or unknown version.
+ */
+TIPC_API tipc_status tipc_ros2_bridge_stats(const tipc_ros2_bridge *b, tipc_ros2_stats *out);
+
+/** The ROS 2 type the bridge carries (static). */
+TIPC_API const char *tipc_ros2_bridge_type(const tipc_ros2_bridge *b);
+
+/**
+ * The pool's metadata (borrowed, valid while @p b lives); NULL for an import
+ * bridge that has not received its first message yet.
+ */
+TIPC_API const tipc_metadata *tipc_ros2_bridge_metadata(const tipc_ros2_bridge *b);
+
+/** Stop the bridge (joins its thread); an import bridge closes its pool. Accepts NULL. */
+TIPC_API void tipc_ros2_bridge_destroy(tipc_ros2_bridge *b);
 
 #ifdef __cplusplus
 }
