@@ -11,6 +11,12 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
+# A wheel or a rock carries the library inside its binding's directory
+# (bindings/python, bindings/lua) and none of the C development files.
+if(TIPC_PYTHON_BUNDLE OR TIPC_LUA_ROCK)
+  return()
+endif()
+
 set(TIPC_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/tensor_ipc
     CACHE STRING "Where tensor_ipcConfig.cmake is installed (relative to the prefix)")
 if(NOT DEFINED TIPC_PC_REQUIRES_PRIVATE)

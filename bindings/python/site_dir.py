@@ -1,12 +1,15 @@
-"""Print where a package for this interpreter goes under an install prefix.
+"""Print where a package for this interpreter goes under an install prefix,
+relative to that prefix (so that `cmake --install --prefix P` puts it under P).
 
 Debian's interpreters search PREFIX/local/lib/pythonX.Y/dist-packages for
-/usr/local and PREFIX/lib/pythonX.Y/dist-packages for /usr (the "posix_local"
-and "deb_system" schemes); other interpreters (and venvs) use "posix_prefix".
+/usr/local and PREFIX/lib/python3/dist-packages for /usr (the "posix_local"
+and "deb_system" schemes); other interpreters (and venvs) use "posix_prefix":
+lib/pythonX.Y/site-packages.
 
     python3 site_dir.py PREFIX
 """
 
+import os
 import sys
 import sysconfig
 
@@ -18,4 +21,5 @@ elif "deb_system" in schemes and prefix == "/usr":
     scheme, base = "deb_system", prefix
 else:
     scheme, base = "posix_prefix", prefix
-print(sysconfig.get_path("platlib", scheme, vars={"base": base, "platbase": base}))
+path = sysconfig.get_path("platlib", scheme, vars={"base": base, "platbase": base})
+print(os.path.relpath(path, prefix))

@@ -67,6 +67,18 @@ def c_program(env_var: str, *relative: str) -> str | None:
     return None
 
 
+def pytest_collection_modifyitems(config, items):
+    """Without PyTorch (a numpy-only venv: tests/packaging), tests of torch
+    pools are skipped, visibly (torch_or_skip.py)."""
+    from torch_or_skip import HAVE_TORCH, REASON
+
+    if HAVE_TORCH:
+        return
+    for item in items:
+        if "torch" in item.name.lower():
+            item.add_marker(pytest.mark.skip(reason=REASON))
+
+
 def shm_files(prefix: str) -> list:
     return sorted(glob.glob(f"/dev/shm/tipc.{_mangle(prefix)}*"))
 

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-import torch
+from torch_or_skip import torch
 
 from tensor_ipc import MetadataCreator, TensorConsumer, TensorProducer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
+from torch_or_skip import torch
 
 from tensor_ipc import InvalidArgumentError, TensorConsumer, TensorProducer
 

@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 import pytest
-import torch
+from torch_or_skip import torch
 
 import tensor_ipc
 from tensor_ipc import (

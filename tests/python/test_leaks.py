@@ -9,7 +9,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-import torch
+from torch_or_skip import torch
 
 from tensor_ipc import TensorConsumer, TensorProducer
 

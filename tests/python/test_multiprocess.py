@@ -270,9 +270,10 @@ def test_views_outlive_consumer_and_producer(pool_name, spawn):
         assert views[1] is None
     frames = c.acquire()
     from_frame = np.asarray(frames[0])
-    import torch
+    from torch_or_skip import HAVE_TORCH, torch
 
-    from_dlpack = torch.from_dlpack(frames[0])
+    # DLPack: torch's importer where installed, numpy's otherwise
+    from_dlpack = (torch.from_dlpack if HAVE_TORCH else np.from_dlpack)(frames[0])
     frames[0].release()
     del frames
     c.cleanup()

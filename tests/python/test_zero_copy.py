@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-import torch
+from torch_or_skip import torch
 
 from tensor_ipc import (
     BusyError,
