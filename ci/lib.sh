@@ -14,11 +14,12 @@ export CYCLONEDDS_URI=${CYCLONEDDS_URI:-file://$TIPC_ROOT/tests/cyclonedds-loopb
 TIPC_PACKAGES=(
     build-essential cmake pkg-config check
     cyclonedds-dev cyclonedds-tools swig
-    liblua5.4-dev lua5.4 lua-busted
+    liblua5.4-dev lua5.4 lua-busted luarocks
     python3-dev python3-numpy python3-pytest python3-torch python3-pip python3-setuptools python3-venv
     clang libclang-rt-14-dev
 )
-# python3-venv: the venv of tests/compat (TIPC_COMPAT_TESTS=ON).
+# python3-venv: the venvs of tests/compat (TIPC_COMPAT_TESTS=ON) and
+# tests/packaging (TIPC_PACKAGING_TESTS=ON); luarocks: the rock's test there.
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer, the ASan/UBSan runtimes)
 # build the libFuzzer targets of tests/fuzz (tipc_fuzz_build, tipc_fuzz_run).
 

@@ -9,6 +9,11 @@
 # TIPC_COMPAT_TESTS=ON|OFF (default ON here, OFF in a plain CMake build) sets
 # the CMake option of the same name for $TIPC_BUILD_DIR: the original
 # tensor-ipc 0.1.0's own tests against our package (tests/compat; needs PyPI).
+# TIPC_PACKAGING_TESTS=ON|OFF (default ON here, OFF in a plain CMake build):
+# the packaging tests (tests/packaging, label packaging: `pip install .` in
+# fresh venvs of each CPython found, the Python suite with numpy 2 from PyPI,
+# the auditwheel-repaired wheel with Debian's Cyclone DDS hidden, luarocks
+# make); they need PyPI and cache under $TIPC_BUILD_DIR/tests/packaging.
 # TIPC_FUZZ_SECONDS (default 60) is the fuzzing time per target; 0 skips
 # the fuzzing (the seed corpora are still replayed).
 # ctest honours CTEST_PARALLEL_LEVEL if you want parallel tests.
@@ -59,7 +64,8 @@ stage "Debian packages" tipc_require_packages
 # A test failure does not stop the run (the sanitizer stage still runs); a
 # build failure does, since nothing after it could pass.
 stage "build ($build)" tipc_configure_build "$build" \
-    "-DTIPC_COMPAT_TESTS=${TIPC_COMPAT_TESTS:-ON}"
+    "-DTIPC_COMPAT_TESTS=${TIPC_COMPAT_TESTS:-ON}" \
+    "-DTIPC_PACKAGING_TESTS=${TIPC_PACKAGING_TESTS:-ON}"
 stage "ctest: all tests ($build)" \
     ctest --test-dir "$build" --output-on-failure --no-tests=error || true
 

@@ -21,11 +21,17 @@ expected_version=$(sed -n 's/^#define TIPC_VERSION_STRING "\(.*\)"$/\1/p' "$head
 [[ -n $expected_version ]] || fail "no TIPC_VERSION_STRING in $header"
 major=${expected_version%%.*}
 
-# Only the library's own components: other parts of the project may install
-# to absolute paths (e.g. Python's site directory) and must not escape $tmp.
-for component in Runtime Development; do
-    "$cmake" --install "$build" --prefix "$prefix" --component "$component"
-done
+# Everything (every component: library, headers, tool, bindings): each
+# installed file must land under the prefix given at install time.
+"$cmake" --install "$build" --prefix "$prefix" | tee "$tmp/install.log"
+outside=$(sed -nE 's/^-- (Installing|Up-to-date): //p' "$tmp/install.log" | grep -vF "$prefix/" || true)
+[[ -z $outside ]] || fail "installed outside the prefix $prefix: $outside"
+n=$(grep -cE '^-- (Installing|Up-to-date): ' "$tmp/install.log")
+(( n > 0 )) || fail "cmake --install reported no file"
+echo "all $n installed files are under the prefix"
+# RPATHs are relative to the file ($ORIGIN), so they hold under any prefix.
+abs_rpath=$(sed -nE 's/^-- Set runtime path of "([^"]*)" to "([^$][^"]*)"$/\1 -> \2/p' "$tmp/install.log")
+[[ -z $abs_rpath ]] || fail "RPATH not relative to \$ORIGIN: $abs_rpath"
 
 for h in tensor_ipc.h tensor_ipc_export.h; do
     [[ -f $prefix/include/$h ]] || fail "header $h not installed in $prefix/include"

@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
-# `cmake --install` puts the Python package where the interpreter looks under
-# the prefix and the Lua modules where lua5.4 looks, and both load the
-# installed library (relative RPATH): install the Runtime, Python and Lua
-# components into a DESTDIR, then use each from there alone.
+# `cmake --install --prefix P` puts the Python package and the Lua modules
+# under P, and each loads the library installed under P through its relative
+# RPATH ($ORIGIN/...), with LD_LIBRARY_PATH unset: install everything into a
+# temporary prefix, then use the package (PYTHONPATH), the Lua module
+# (LUA_CPATH/LUA_PATH) and the tipc tool from there alone.
 #   check_install_bindings.sh BUILD_DIR SOURCE_DIR PYTHON
 set -euo pipefail
 build=$1 src=$2 py=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
-for c in Runtime Python Lua; do
-    DESTDIR="$tmp/root" cmake --install "$build" --component "$c" > /dev/null
-done
-site="$tmp/root$("$py" "$src/bindings/python/site_dir.py" "$prefix")"
-[[ -f $site/tensor_ipc/__init__.py ]] || { echo "no package in $site"; exit 1; }
+prefix=$tmp/prefix
+fail() { echo "FAIL: $*"; exit 1; }
+unset LD_LIBRARY_PATH PYTHONPATH
+cmake --install "$build" --prefix "$prefix" > "$tmp/install.log"
+outside=$(sed -nE 's/^-- (Installing|Up-to-date): //p' "$tmp/install.log" | grep -vF "$prefix/" || true)
+[[ -z $outside ]] || fail "installed outside the prefix $prefix: $outside"
+
+init=$(find "$prefix" -path '*/tensor_ipc/__init__.py' -not -path '*/tensor_ipc/*/*' -print -quit)
+[[ -n $init ]] || fail "no tensor_ipc package under $prefix"
+site=$(dirname "$(dirname "$init")")
+echo "python package: ${site#"$prefix"/}/tensor_ipc"
+mod=$(ls "$site"/tensor_ipc/_capi*.so)
+lib=$(ldd "$mod" | awk '$1 ~ /^libtensor_ipc/ && $2 == "=>" { print $3 }')
+[[ $(readlink -f "$lib") == "$prefix/"* ]] || fail "$mod loads libtensor_ipc from '$lib', not from $prefix"
 cd "$tmp"
 PYTHONPATH="$site" "$py" -c "
 import os, numpy as np, tensor_ipc as t
@@ -21,10 +30,12 @@ assert t.__file__.startswith('$site'), t.__file__
 n = f'inst/py_{os.getpid()}'
 with t.TensorProducer.from_sample(n, np.zeros(3)) as p, t.TensorConsumer.from_sample(n, np.zeros(3)) as c:
     p.put(np.ones(3)); assert c.get().sum() == 3
-print('python package installed in', '$site')"
-cmod=$(find "$tmp/root" -name tensor_ipc_core.so)
-lmod=$(find "$tmp/root" -name tensor_ipc.lua)
-[[ -n $cmod && -n $lmod ]] || { echo "Lua modules not installed"; exit 1; }
+print('python package: import and round trip ok')"
+
+cmod=$(find "$prefix" -name tensor_ipc_core.so)
+lmod=$(find "$prefix" -name tensor_ipc.lua)
+[[ -n $cmod && -n $lmod ]] || fail "Lua modules not installed under $prefix"
+echo "lua modules: ${cmod#"$prefix"/}, ${lmod#"$prefix"/}"
 LUA_CPATH="$(dirname "$cmod")/?.so" LUA_PATH="$(dirname "$lmod")/?.lua" lua5.4 -e "
 local t = require('tensor_ipc')
 local n = 'inst/lua_' .. tostring(os.time()) .. math.random(1000000)
@@ -32,5 +43,7 @@ local p <close> = t.producer{name = n, shape = {3}}
 local c <close> = t.consumer{name = n, shape = {3}}
 p:put{1, 2, 3}
 assert(c:get()[3] == 3)
-print('lua modules installed in $(dirname "$cmod")')"
-echo "install of the bindings: ok"
+print('lua module: require and round trip ok')"
+
+"$prefix/bin/tipc" --version || fail "the installed tipc does not run"
+echo "install of the bindings under $prefix: ok"

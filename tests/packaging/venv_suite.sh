@@ -26,7 +26,7 @@ rm -rf "$venv"
 "$py" -m venv "$venv"
 echo "== pip install $src (Python $ver, $py)"
 # build-dir: scikit-build-core's CMake build, kept for the next run.
-"$venv/bin/pip" install -q -C "build-dir=$work/skbuild-$ver" "$src"
+"$venv/bin/pip" install -q --config-settings "build-dir=$work/skbuild-$ver" "$src"
 echo "   installed in $((SECONDS - start)) s"
 site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("platlib"))')
 numpy_major=$("$venv/bin/python" -c 'import numpy; print(numpy.__version__.split(".")[0])')
