@@ -84,19 +84,23 @@ class PoolStats:
 
 def wait_on_camera(consumer, stats: PoolStats, stopping: threading.Event) -> None:
     """The event-driven reader: blocked in wait() until the driver commits a
-    frame, stamps the wake-up at once, then reads which frame woke it (a
-    zero-copy acquire, released at once)."""
+    frame, stamps the wake-up at once, then takes (zero copy, released at
+    once) the frame that woke it and any that came while it was not waiting."""
+    cap = consumer.pool_metadata.history_len
     while not stopping.is_set():
         if not consumer.wait(timeout=0.1):
             continue
         woke_ns = time.time_ns()
-        frames = consumer.acquire(1)
+        latest, seen = consumer.latest_index(), stats.last_seen
+        count = 1 if latest is None or seen is None else max(1, min(cap, latest - seen))
+        frames = consumer.acquire(count)
         if not frames or frames[0] is None:
             continue
-        frame = frames[0]
-        index, stamp = frame.index, frame.timestamp_ns
-        frame.release()
-        stats.saw(index, stamp, 1, woke_ns)
+        newest = frames[0]
+        index, stamp = newest.index, newest.timestamp_ns
+        covered = sum(f is not None for f in frames)
+        newest.release()  # gives back every frame of this acquire
+        stats.saw(index, stamp, covered, woke_ns)
 
 
 def main() -> int:
