@@ -188,8 +188,11 @@ def footnote(run: dict) -> str:
 
 def draw(input_path: str, out_dir: str) -> dict:
     """Draws both plots into out_dir; returns the manifest."""
-    import matplotlib
-
+    try:
+        import matplotlib
+    except ImportError as e:
+        sys.exit(f"plot.py: needs matplotlib ({e}); on Debian 12: apt-get install "
+                 "python3-matplotlib (ci/test.sh installs it)")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
