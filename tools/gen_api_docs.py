@@ -4,6 +4,8 @@ the tensor_ipc package: its docstrings and its type stubs (*.pyi).
 
     python3 tools/gen_api_docs.py           # rewrite docs/api-python.md
     python3 tools/gen_api_docs.py --check   # fail if docs/api-python.md is stale (test docs.api_python)
+    PYTHONPATH=build/dev/bindings/python/pkg python3 tools/gen_api_docs.py --check --verify-import
+                                            # also: every name public at run time is documented
 
 Every module and subpackage under bindings/python/tensor_ipc/ whose name does
 not start with "_" is documented, so new modules appear by running the first
@@ -467,13 +469,64 @@ def generate() -> str:
     return "\n".join(out) + "\n"
 
 
+def verify_import(text: str) -> List[str]:
+    """Names the imported package makes public that the reference lacks
+    (a stub or AST blind spot): every non-private module's __all__, or its
+    public classes and functions when it has none."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    pkg = importlib.import_module(PKG)
+    missing = []
+
+    def unimportable(name: str) -> None:
+        print(f"gen_api_docs.py: {name} not imported here ({sys.exc_info()[1]}); its "
+              "run-time names are not cross-checked", file=sys.stderr)
+
+    names = [PKG] + [m.name for m in pkgutil.walk_packages(pkg.__path__, PKG + ".",
+                                                           onerror=unimportable)
+                     if not any(p.startswith("_") for p in m.name.split(".")) and
+                     m.name != PKG + ".capi"]
+    for modname in names:
+        try:
+            mod = importlib.import_module(modname)
+        except ImportError:  # an optional dependency (torch, rclpy, ...) absent here
+            unimportable(modname)
+            continue
+        public = getattr(mod, "__all__", None)
+        if public is None:
+            public = [n for n, v in vars(mod).items() if not n.startswith("_") and
+                      (inspect.isclass(v) or inspect.isfunction(v)) and
+                      getattr(v, "__module__", "") == modname]
+        if f"## `{modname}`" not in text:
+            missing.append(f"module {modname}")
+            continue
+        section = text.split(f"## `{modname}`", 1)[1].split("\n## `", 1)[0]
+        for n in public:
+            if f"`{modname}.{n}`" not in section and f"- `{n}`" not in section:
+                missing.append(f"{modname}.{n}")
+    return missing
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true",
                     help="compare with docs/api-python.md instead of writing it")
     ap.add_argument("--out", default=OUT, help="the file to write or check")
+    ap.add_argument("--verify-import", action="store_true",
+                    help="also import tensor_ipc (built, on PYTHONPATH) and fail if a "
+                         "public name it has is missing from the reference")
     args = ap.parse_args()
     text = generate()
+    if args.verify_import:
+        missing = verify_import(text)
+        if missing:
+            print("gen_api_docs.py: public at run time but not in the reference (add them to "
+                  "the stub or the module's __all__, then regenerate): " + ", ".join(missing),
+                  file=sys.stderr)
+            return 1
+        print("gen_api_docs.py: every public name of the imported package is documented")
     if args.check:
         try:
             with open(args.out, encoding="utf-8") as f:
