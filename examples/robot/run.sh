@@ -29,6 +29,7 @@ export PYTHONPATH="$build/bindings/python/pkg${PYTHONPATH:+:$PYTHONPATH}"
 shm_prefix="tipc.${prefix//\//.}."
 
 pids=()
+# shellcheck disable=SC2317  # called from the INT/TERM trap
 cleanup() {
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 }
