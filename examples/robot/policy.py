@@ -36,7 +36,8 @@ LEGEND = """\
                 tick  the simulator's own 200 Hz loop, reading the latest action with get()
   rate Hz     frames the reader saw per second (the last second; summary: the whole run)
   p50/p99 ms  latency from the writer's timestamp to the read, median and 99th percentile.
-              'wait' rows are the IPC wake-up itself; 'step' and 'tick' rows add the time a
+              'wait' rows are the IPC wake-up as a Python thread sees it (its p99 includes
+              waiting for the interpreter's lock); 'step' and 'tick' rows add the time a
               frame sits until the reader's next step, up to one period of its loop
   dropped     frames published but never read (overwritten in the pool's history first)"""
 
