@@ -11,11 +11,12 @@ sizes) and docs/img/perf-plots.json, the manifest of what they were made
 from: the input's path and SHA-256, this script's SHA-256, the matplotlib
 version and each PNG's SHA-256.
 
---check draws the plots again (into a temporary directory) and fails when the
-manifest does not name the newest results file, when the input, this script
-or a committed PNG differs from what the manifest records, or (with the
-matplotlib version the manifest names) when a redrawn PNG differs from the
-committed one. A new benchmark run is published with:
+--check draws the plots again (into a temporary directory, so the script
+must still work on the input) and fails when the manifest does not name the
+newest results file, or when the input, this script or a committed PNG
+differs from what the manifest records (a redrawn PNG that is not
+byte-identical to the committed one, as fonts may differ between machines,
+is only noted). A new benchmark run is published with:
 
     build/rel/bench/tipc_bench_core --sweep --json bench/results/$(date -u +%F)-core.json \\
         | tee bench/results/$(date -u +%F)-core.txt
@@ -217,7 +218,7 @@ def draw(input_path: str, out_dir: str) -> dict:
 
 
 def check(input_path: str, out_dir: str) -> int:
-    problems = []
+    problems, notes = [], []
     man_path = os.path.join(out_dir, MANIFEST)
     try:
         with open(man_path, encoding="utf-8") as f:
@@ -243,10 +244,15 @@ def check(input_path: str, out_dir: str) -> int:
                 got = sha256(path)
                 if got != committed.get("outputs", {}).get(name):
                     problems.append(f"{rel(path)} is not the file the manifest records")
-                elif (committed.get("matplotlib") == fresh["matplotlib"]
-                      and got != fresh["outputs"][name]):
-                    problems.append(f"{rel(path)} differs from the one drawn now from "
-                                    f"{fresh['input']} with the same matplotlib")
+                elif got != fresh["outputs"][name]:
+                    # Not a failure: fonts and freetype may differ between
+                    # machines with the same matplotlib; the hashes above
+                    # already tie the PNG to its input and script.
+                    notes.append(f"{rel(path)} redrawn here is not byte-identical (matplotlib "
+                                 f"{fresh['matplotlib']} here, {committed.get('matplotlib')} "
+                                 "for the committed one)")
+    for n in notes:
+        print(f"plot.py --check: note: {n}")
     if problems:
         print("plot.py --check: the plots of docs/performance.md are stale:", file=sys.stderr)
         for p in problems:
