@@ -14,7 +14,8 @@ version and each PNG's SHA-256.
 --check draws the plots again (into a temporary directory, so the script
 must still work on the input) and fails when the manifest does not name the
 newest results file, or when the input, this script or a committed PNG
-differs from what the manifest records (a redrawn PNG that is not
+differs from what the manifest records, or when docs/performance.md does not
+name the run (a redrawn PNG that is not
 byte-identical to the committed one, as fonts may differ between machines,
 is only noted). A new benchmark run is published with:
 
@@ -35,6 +36,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results")
 IMG = os.path.join(ROOT, "docs", "img")
+PAGE = os.path.join(ROOT, "docs", "performance.md")
 MANIFEST = "perf-plots.json"
 WAKEUP_PNG = "perf-wakeup-cdf.png"
 COPY_PNG = "perf-copy.png"
@@ -251,6 +253,16 @@ def check(input_path: str, out_dir: str) -> int:
                     notes.append(f"{rel(path)} redrawn here is not byte-identical (matplotlib "
                                  f"{fresh['matplotlib']} here, {committed.get('matplotlib')} "
                                  "for the committed one)")
+    # The summary's figures are written by hand from the run: it must at
+    # least name the run the plots show.
+    run = os.path.basename(input_path)
+    try:
+        with open(PAGE, encoding="utf-8") as f:
+            if run not in f.read():
+                problems.append(f"docs/performance.md does not name {run}: update its summary "
+                                "(and history) for that run")
+    except OSError as e:
+        problems.append(f"cannot read docs/performance.md ({e})")
     for n in notes:
         print(f"plot.py --check: note: {n}")
     if problems:
