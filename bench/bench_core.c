@@ -21,7 +21,9 @@
  *                waiting and acquiring every frame) vs memcpy at full speed
  *
  * A bare futex one-way latency between two fresh processes is printed as a
- * reference. Floor and tensor-ipc copies are interleaved call by call, so a
+ * reference. --sweep also times put/get vs memcpy at five more frame sizes
+ * (1 KiB to 2,764,800 B); --json FILE writes every figure, with each latency's
+ * distribution (quantiles), for bench/plot.py. Floor and tensor-ipc copies are interleaved call by call, so a
  * noisy neighbour slows both alike. Cross-process stamps use CLOCK_REALTIME
  * (tipc_now_ns, the clock of tipc_frame_info.timestamp_ns); durations inside
  * one process use CLOCK_MONOTONIC. Per-call times include one clock read
@@ -85,11 +87,24 @@ static const frame_kind g_kinds[N_SIZES] = {
     {"6,220,800 B", "s1080p", TIPC_DTYPE_UINT8, 3, {1080, 1920, 3}, 6220800},
 };
 
+/* --sweep: the in-process copies (put/get vs memcpy) at more sizes, so a plot
+ * spans 64 B to 6 MB; no wake-ups (those keep to g_kinds). */
+#define N_SWEEP 5
+static const frame_kind g_sweep[N_SWEEP] = {
+    {"1 KiB", "w1k", TIPC_DTYPE_UINT8, 1, {1024, 0, 0}, 1024},
+    {"16 KiB", "w16k", TIPC_DTYPE_UINT8, 1, {16384, 0, 0}, 16384},
+    {"256 KiB", "w256k", TIPC_DTYPE_FLOAT32, 2, {256, 256, 0}, 262144},
+    {"921,600 B", "w480p", TIPC_DTYPE_UINT8, 3, {480, 640, 3}, 921600},
+    {"2,764,800 B", "w720p", TIPC_DTYPE_UINT8, 3, {720, 1280, 3}, 2764800},
+};
+
 typedef struct options {
     size_t iters;     /* samples per latency measurement (64 B, 64 KiB) */
     size_t iters_big; /* samples per latency measurement (6,220,800 B) */
     double tput_s;    /* seconds of each frames/s run */
     int quick;
+    int sweep;             /* --sweep */
+    const char *json_path; /* --json FILE, or NULL */
 } options;
 
 /* ------------------------------------------------------------------------ */
@@ -135,15 +150,27 @@ static void *alloc_private(size_t bytes, int fill)
     return p;
 }
 
+/* Quantiles kept of each latency for --json (a CDF to plot): q = i/200 for
+ * i = 0..199, then 0.999 and 1 (the maximum). */
+#define N_QUANT 202
+
+static double quantile_q(int i)
+{
+    return i < 200 ? i / 200.0 : (i == 200 ? 0.999 : 1.0);
+}
+
 typedef struct stats {
     double p50, p99, mean; /* nanoseconds */
     size_t n;
+    double q[N_QUANT]; /* nanoseconds at quantile_q(i) */
 } stats;
 
 /* Sorts v in place. */
 static stats stats_of(int64_t *v, size_t n)
 {
-    stats s = {0, 0, 0, n};
+    stats s;
+    memset(&s, 0, sizeof s);
+    s.n = n;
     if (n == 0)
         return s;
     qsort(v, n, sizeof *v, cmp_i64);
@@ -154,6 +181,14 @@ static stats stats_of(int64_t *v, size_t n)
     s.p50 = (double)v[(n - 1) / 2];
     size_t i99 = (n * 99 + 99) / 100; /* ceil(0.99 n) */
     s.p99 = (double)v[i99 > 0 ? i99 - 1 : 0];
+    for (int i = 0; i < N_QUANT; i++) {
+        /* the smallest sample with at least q n samples at or below it */
+        double want = quantile_q(i) * (double)n;
+        size_t k = (size_t)want;
+        if ((double)k < want)
+            k++;
+        s.q[i] = (double)v[k > 0 ? k - 1 : 0];
+    }
     return s;
 }
 
@@ -1006,6 +1041,146 @@ static int check_leftovers(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* --json: every figure, for bench/plot.py                                  */
+/* ------------------------------------------------------------------------ */
+
+static void json_str(FILE *f, const char *v)
+{
+    fputc('"', f);
+    for (; *v; v++) {
+        if (*v == '"' || *v == '\\')
+            fputc('\\', f);
+        if ((unsigned char)*v >= 0x20)
+            fputc(*v, f);
+    }
+    fputc('"', f);
+}
+
+/* "name": {"n": .., "mean_ns": .., "p50_ns": .., "p99_ns": .., "quantiles_ns": [..]} */
+static void json_stats(FILE *f, const char *name, const stats *s, int last)
+{
+    fprintf(f, "      \"%s\": {\"n\": %zu, \"mean_ns\": %.1f, \"p50_ns\": %.1f, \"p99_ns\": %.1f, "
+               "\"quantiles_ns\": [",
+            name, s->n, s->mean, s->p50, s->p99);
+    for (int i = 0; i < N_QUANT; i++)
+        fprintf(f, "%s%.0f", i ? ", " : "", s->q[i]);
+    fprintf(f, "]}%s\n", last ? "" : ",");
+}
+
+static void json_copy(FILE *f, const frame_kind *k, const copy_result *r, int last)
+{
+    fprintf(f, "    {\"bytes\": %zu, \"label\": ", k->bytes);
+    json_str(f, k->label);
+    fprintf(f, ",\n");
+    json_stats(f, "put", &r->put, 0);
+    json_stats(f, "put_no_progress", &r->put_np, 0);
+    json_stats(f, "memcpy_to_shm", &r->memcpy_in, 0);
+    json_stats(f, "loan_commit", &r->loan, 0);
+    json_stats(f, "loan_commit_no_progress", &r->loan_np, 0);
+    json_stats(f, "acquire_release", &r->acquire, 0);
+    json_stats(f, "get", &r->get, 0);
+    json_stats(f, "memcpy_from_shm", &r->memcpy_out, 1);
+    fprintf(f, "    }%s\n", last ? "" : ",");
+}
+
+typedef struct json_run {
+    const options *o;
+    const char *model;
+    stats clock, bare;
+    int bare_ok;
+    const copy_result *cr, *sweep; /* N_SIZES, N_SWEEP (sweep NULL without --sweep) */
+    const wake_result (*wk)[2];
+    double put_rate, put_rate_c, seen_rate, mem_rate;
+} json_run;
+
+/* Writes the run to path (via a temporary file, renamed). 0 on success. */
+static int write_json(const char *path, const json_run *j)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp%d", path, g_pid);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "bench_core: cannot write %s: %s\n", tmp, strerror(errno));
+        return -1;
+    }
+    char when[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    fprintf(f, "{\n  \"benchmark\": \"tipc_bench_core\",\n  \"schema\": 1,\n");
+    fprintf(f, "  \"tensor_ipc_version\": ");
+    json_str(f, tipc_version_string());
+    fprintf(f, ",\n  \"finished_utc\": \"%s\",\n  \"online_cpus\": %ld,\n  \"cpu_model\": ", when,
+            sysconf(_SC_NPROCESSORS_ONLN));
+    json_str(f, j->model);
+    fprintf(f, ",\n  \"quick\": %s,\n  \"iters\": %zu,\n  \"iters_big\": %zu,\n"
+               "  \"ring_frames\": %d,\n  \"wake_gap_ns\": %d,\n",
+            j->o->quick ? "true" : "false", j->o->iters, j->o->iters_big, HISTORY, WAKE_GAP_NS);
+    fprintf(f, "  \"quantiles\": [");
+    for (int i = 0; i < N_QUANT; i++)
+        fprintf(f, "%s%g", i ? ", " : "", quantile_q(i));
+    fprintf(f, "],\n  \"reference\": {\n");
+    json_stats(f, "clock_read", &j->clock, !j->bare_ok);
+    if (j->bare_ok)
+        json_stats(f, "futex_bare", &j->bare, 1);
+    fprintf(f, "  },\n");
+
+    /* copies of every size measured, smallest first */
+    const frame_kind *kinds[N_SIZES + N_SWEEP];
+    const copy_result *res[N_SIZES + N_SWEEP];
+    size_t nk = 0;
+    for (int s = 0; s < N_SIZES; s++)
+        if (j->cr[s].ok) {
+            kinds[nk] = &g_kinds[s];
+            res[nk++] = &j->cr[s];
+        }
+    for (int s = 0; j->sweep && s < N_SWEEP; s++)
+        if (j->sweep[s].ok) {
+            kinds[nk] = &g_sweep[s];
+            res[nk++] = &j->sweep[s];
+        }
+    for (size_t a = 1; a < nk; a++)
+        for (size_t b = a; b > 0 && kinds[b - 1]->bytes > kinds[b]->bytes; b--) {
+            const frame_kind *tk = kinds[b];
+            const copy_result *tr = res[b];
+            kinds[b] = kinds[b - 1];
+            res[b] = res[b - 1];
+            kinds[b - 1] = tk;
+            res[b - 1] = tr;
+        }
+    fprintf(f, "  \"copies\": [\n");
+    for (size_t i = 0; i < nk; i++)
+        json_copy(f, kinds[i], res[i], i + 1 == nk);
+    fprintf(f, "  ],\n  \"wakeups\": [\n");
+    int first = 1;
+    for (int s = 0; s < N_SIZES; s++)
+        for (int wp = 0; wp < 2; wp++) {
+            const wake_result *w = &j->wk[s][wp];
+            if (!w->ok)
+                continue;
+            fprintf(f, "%s    {\"bytes\": %zu, \"label\": ", first ? "" : ",\n", g_kinds[s].bytes);
+            json_str(f, g_kinds[s].label);
+            fprintf(f, ", \"path\": \"%s\",\n", wp == PATH_PUT ? "put" : "loan_commit");
+            int own = wp == PATH_LOAN && g_kinds[s].bytes >= 16;
+            json_stats(f, "tipc", &w->info, 0);
+            if (own)
+                json_stats(f, "tipc_from_commit_call", &w->own, 0);
+            json_stats(f, "floor", &w->floor, 1);
+            fprintf(f, "    }");
+            first = 0;
+        }
+    fprintf(f, "\n  ],\n  \"frames_per_s\": {\"bytes\": %zu, \"put\": %.1f, "
+               "\"put_one_consumer\": %.1f, \"acquired_by_consumer\": %.1f, \"memcpy\": %.1f}\n}\n",
+            g_kinds[N_SIZES - 1].bytes, j->put_rate, j->put_rate_c, j->seen_rate, j->mem_rate);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        fprintf(stderr, "bench_core: cannot write %s: %s\n", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Main                                                                     */
 /* ------------------------------------------------------------------------ */
 
@@ -1041,7 +1216,7 @@ static int child_main(int argc, char **argv)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: tipc_bench_core [--quick] [--iters N] [--help]\n"
+            "usage: tipc_bench_core [--quick] [--iters N] [--sweep] [--json FILE] [--help]\n"
             "\n"
             "Measures tensor-ipc (put, loan/commit, acquire, get, cross-process wake-up,\n"
             "frames/s) for 64 B, 64 KiB and 6,220,800 B frames, side by side with the\n"
@@ -1051,6 +1226,10 @@ static void usage(FILE *f)
             "  --quick     fewer samples and shorter runs (a smoke run of a few seconds)\n"
             "  --iters N   samples per latency measurement (default 2000, quick 200);\n"
             "              the 6,220,800 B frame takes N/4 (at least 20)\n"
+            "  --sweep     also time put/get vs memcpy at 1 KiB, 16 KiB, 256 KiB,\n"
+            "              921,600 B and 2,764,800 B (a second table)\n"
+            "  --json FILE also write every figure, with each latency's quantiles, to\n"
+            "              FILE (for bench/plot.py)\n"
             "  --help      this text\n"
             "\n"
             "Exit status: 0 whatever the speed; 1 if a tensor-ipc call failed or a\n"
@@ -1064,7 +1243,7 @@ static const char *verdict(int ok)
 
 int main(int argc, char **argv)
 {
-    options o = {2000, 0, 1.5, 0};
+    options o = {2000, 0, 1.5, 0, 0, NULL};
     long iters_arg = -1;
 
     if (argc > 1 && strcmp(argv[1], "--child") == 0)
@@ -1075,6 +1254,10 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--quick") == 0) {
             o.quick = 1;
+        } else if (strcmp(argv[i], "--sweep") == 0) {
+            o.sweep = 1;
+        } else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
+            o.json_path = argv[++i];
         } else if (strcmp(argv[i], "--iters") == 0 && i + 1 < argc) {
             char *end = NULL;
             errno = 0;
@@ -1116,7 +1299,7 @@ int main(int argc, char **argv)
            o.quick ? " (--quick)" : "");
     fflush(stdout);
 
-    copy_result cr[N_SIZES];
+    copy_result cr[N_SIZES], sw[N_SWEEP];
     wake_result wk[N_SIZES][2];
     stats bare;
     int bare_ok;
@@ -1126,6 +1309,8 @@ int main(int argc, char **argv)
     /* 1. copies, in process */
     for (int s = 0; s < N_SIZES; s++)
         cr[s] = bench_copies(&g_kinds[s], s == N_SIZES - 1 ? o.iters_big : o.iters);
+    for (int s = 0; o.sweep && s < N_SWEEP; s++)
+        sw[s] = bench_copies(&g_sweep[s], g_sweep[s].bytes >= 900000 ? o.iters_big : o.iters);
 
     /* 2. wake-ups, each paired with its floor */
     int64_t *bare_lat = malloc(o.iters * sizeof *bare_lat);
@@ -1202,6 +1387,43 @@ int main(int argc, char **argv)
            HISTORY);
     print_table();
 
+    if (o.sweep) {
+        /* every size measured, smallest first: the g_kinds sizes interleave */
+        g_nrows = 0;
+        const frame_kind *order[N_SIZES + N_SWEEP];
+        const copy_result *res[N_SIZES + N_SWEEP];
+        size_t nk = 0;
+        for (int s = 0; s < N_SIZES; s++, nk++) {
+            order[nk] = &g_kinds[s];
+            res[nk] = &cr[s];
+        }
+        for (int s = 0; s < N_SWEEP; s++, nk++) {
+            order[nk] = &g_sweep[s];
+            res[nk] = &sw[s];
+        }
+        for (size_t a = 1; a < nk; a++)
+            for (size_t b = a; b > 0 && order[b - 1]->bytes > order[b]->bytes; b--) {
+                const frame_kind *tk = order[b];
+                const copy_result *tr = res[b];
+                order[b] = order[b - 1];
+                res[b] = res[b - 1];
+                order[b - 1] = tk;
+                res[b - 1] = tr;
+            }
+        for (size_t i = 0; i < nk; i++) {
+            if (!res[i]->ok) {
+                add_row("put/get: FAILED", order[i]->label, 't', -1, -1);
+                continue;
+            }
+            add_row("put p50 vs memcpy to shm", order[i]->label, 't', res[i]->put.p50,
+                    res[i]->memcpy_in.p50);
+            add_row("get p50 vs memcpy from shm", order[i]->label, 't', res[i]->get.p50,
+                    res[i]->memcpy_out.p50);
+        }
+        printf("\n--sweep: put and get by frame size (in process, interleaved with memcpy)\n\n");
+        print_table();
+    }
+
     /* targets */
     printf("\ntargets (informational, never asserted):\n");
     const copy_result *rb = &cr[N_SIZES - 1];
@@ -1232,6 +1454,15 @@ int main(int argc, char **argv)
         printf("  %s acquire+release %s p50 < 1 us: %.3f us (p99 %.3f us)\n",
                verdict(cr[s].acquire.p50 < 1000), g_kinds[s].label, cr[s].acquire.p50 / 1000,
                cr[s].acquire.p99 / 1000);
+    }
+
+    if (o.json_path) {
+        json_run j = {&o, model, cr[0].clock, bare, bare_ok, cr, o.sweep ? sw : NULL, wk,
+                      put_rate, put_rate_c, seen_rate, mem_rate};
+        if (write_json(o.json_path, &j) != 0)
+            g_failed = 1;
+        else
+            printf("\nwrote %s\n", o.json_path);
     }
 
     int leaks = check_leftovers();

@@ -8,34 +8,45 @@ TIPC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # the demo and the tests talk only to processes on this machine.
 export CYCLONEDDS_URI=${CYCLONEDDS_URI:-file://$TIPC_ROOT/tests/cyclonedds-loopback.xml}
 
-# Debian 12 packages the project needs to build and test everything.
-# python3-torch is large but it is the product's baseline for the torch
-# backend, so it is installed like the rest.
-TIPC_PACKAGES=(
-    build-essential cmake pkg-config check
+# Debian 12 packages the robot demo (ci/demo.sh) needs: the C library and
+# its Lua and Python modules, numpy for the policy. Nothing else: a new
+# user's first command installs this (ci/demo.sh --torch adds python3-torch).
+TIPC_DEMO_PACKAGES=(
+    build-essential cmake pkg-config
     cyclonedds-dev cyclonedds-tools swig
-    liblua5.4-dev lua5.4 lua-busted luarocks
-    python3-dev python3-numpy python3-pytest python3-torch python3-pip python3-setuptools python3-venv
+    liblua5.4-dev lua5.4
+    python3-dev python3-numpy
+)
+# Debian 12 packages the project needs to build and test everything (ci/test.sh).
+# python3-torch is large (it pulls Qt, OpenCV, GDAL) but it is the product's
+# baseline for the torch backend, so the tests install it like the rest.
+TIPC_PACKAGES=(
+    "${TIPC_DEMO_PACKAGES[@]}" check lua-busted luarocks
+    python3-pytest python3-torch python3-pip python3-setuptools python3-venv
+    python3-matplotlib
     clang libclang-rt-14-dev
 )
 # python3-venv: the venvs of tests/compat (TIPC_COMPAT_TESTS=ON) and
 # tests/packaging (TIPC_PACKAGING_TESTS=ON); luarocks: the rock's test there.
+# python3-matplotlib: bench/plot.py, run by the test docs.performance_plots.
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer, the ASan/UBSan runtimes)
 # build the libFuzzer targets of tests/fuzz (tipc_fuzz_build, tipc_fuzz_run).
 
 tipc_log() { printf '\n==> %s\n' "$*"; }
 
-# Installs whatever of TIPC_PACKAGES is missing when root; otherwise prints
-# the command to run and fails.
+# tipc_require_packages [package...]: installs whatever of the packages
+# (default: TIPC_PACKAGES) is missing when root; otherwise prints the command
+# to run and fails.
 tipc_require_packages() {
-    local missing=() pkg
-    for pkg in "${TIPC_PACKAGES[@]}"; do
+    local missing=() pkg wanted=("$@")
+    (( $# )) || wanted=("${TIPC_PACKAGES[@]}")
+    for pkg in "${wanted[@]}"; do
         if [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true) != "install ok installed" ]]; then
             missing+=("$pkg")
         fi
     done
     if (( ${#missing[@]} == 0 )); then
-        echo "All ${#TIPC_PACKAGES[@]} Debian packages present."
+        echo "All ${#wanted[@]} Debian packages present."
         return 0
     fi
     if (( EUID == 0 )); then
@@ -50,7 +61,9 @@ tipc_require_packages() {
     fi
 }
 
-# tipc_configure_build <build dir> [extra cmake args...]: configure and build.
+# tipc_configure_build <build dir> [extra cmake args...]: configure and build,
+# tests included (BUILD_TESTING=ON: ci/demo.sh may have turned it off in the
+# build directory they share).
 # Steps are chained with && because callers may run this where errexit is off.
 tipc_configure_build() {
     local dir=$1
@@ -58,6 +71,7 @@ tipc_configure_build() {
     cmake -S "$TIPC_ROOT" -B "$dir" \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DPython3_EXECUTABLE=/usr/bin/python3 \
+        -DBUILD_TESTING=ON \
         "$@" &&
         cmake --build "$dir" -j "$(nproc)"
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run demo_consumer and demo_producer as two separate processes on a pool of
 # their own, and fail if either fails or if a segment of theirs is left in
-# /dev/shm. Used by ci/demo.sh and by the example.demo test.
+# /dev/shm. Used by the example.demo test.
 # Usage: run_demo.sh [--strict-shm] <demo_producer> <demo_consumer> [producer options...]
 #   --strict-shm  also fail on any other /dev/shm/tipc.* entry that appeared
 #                 during the run (off in CTest, where other tests' pools live).

@@ -2,20 +2,23 @@
 # Runs the robot demo: the C camera driver, the Lua simulator and the Python
 # policy as three processes sharing pools, for --duration seconds, and checks
 # that they all exit cleanly and leave nothing in /dev/shm.
-#   run.sh BUILD_DIR [--duration S] [--prefix P]
+#   run.sh BUILD_DIR [--duration S] [--prefix P] [--torch]
 # BUILD_DIR is a CMake build of this repository (camera driver, Lua and Python
-# modules). Exit status: 0 when all three succeed and every pool moved.
+# modules). --torch: the policy computes with torch instead of numpy.
+# Exit status: 0 when all three succeed and every pool moved.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-build=${1:?usage: run.sh BUILD_DIR [--duration S] [--prefix P]}
+build=${1:?usage: run.sh BUILD_DIR [--duration S] [--prefix P] [--torch]}
 shift
 duration=10
 prefix="demo_$$"
+engine=()
 while (($#)); do
     case $1 in
         --duration) duration=$2; shift 2 ;;
         --prefix) prefix=$2; shift 2 ;;
-        -h | --help) sed -n '2,7s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        --torch) engine=(--torch); shift ;;
+        -h | --help) sed -n '2,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -26,6 +29,7 @@ export PYTHONPATH="$build/bindings/python/pkg${PYTHONPATH:+:$PYTHONPATH}"
 shm_prefix="tipc.${prefix//\//.}."
 
 pids=()
+# shellcheck disable=SC2317  # called from the INT/TERM trap
 cleanup() {
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 }
@@ -37,7 +41,7 @@ trap cleanup INT TERM
 # second importing numpy/torch before its clock starts), so its summary sees
 # them to the end.
 /usr/bin/python3 -u "$here/policy.py" --prefix "$prefix" --duration "$duration" \
-    --require-all &
+    --require-all "${engine[@]}" &
 pids+=($!)
 lua5.4 "$here/sim.lua" --prefix "$prefix" --duration "$((duration + 3))" &
 pids+=($!)
