@@ -256,6 +256,22 @@ unsigned tipc__ring_attached(struct tipc_ring *ring)
     return n;
 }
 
+unsigned tipc__ring_reader_pids(struct tipc_ring *ring, int64_t *pids, size_t cap)
+{
+    tipc__ring_reclaim(ring, 0);
+    unsigned n = 0;
+    for (int i = 0; i < TIPC_RING_MAX_READERS; i++) {
+        uint64_t owner = atomic_load(&ring->readers[i].owner);
+        /* An entry being reclaimed belongs to a dead process: not a reader. */
+        if (owner == 0 || (owner & RECLAIMING))
+            continue;
+        if ((size_t)n < cap)
+            pids[n] = (int64_t)tipc__proc_identity_pid(owner);
+        n++;
+    }
+    return n;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Handle                                                                   */
 /* ------------------------------------------------------------------------ */

@@ -53,6 +53,9 @@ void tipc__ring_discard(struct tipc_ring *ring, uint64_t index);
 void tipc__ring_close(struct tipc_ring *ring);
 /* Reader entries owned by live processes (dead ones are reclaimed first). */
 unsigned tipc__ring_attached(struct tipc_ring *ring);
+/* Pids of the live reader entries (dead ones are reclaimed first), in entry
+ * order: the first @p cap go to @p pids; returns how many there are. */
+unsigned tipc__ring_reader_pids(struct tipc_ring *ring, int64_t *pids, size_t cap);
 
 /* ---- both sides ---- */
 

@@ -152,15 +152,23 @@ START_TEST(test_metadata_compare_names_every_field)
     ck_assert_int_eq(tipc_metadata_create(&a, "cam", TIPC_DTYPE_UINT8, 3, s1,
                                           TIPC_BACKEND_NUMPY, 4, NULL), TIPC_OK);
     ck_assert_int_eq(tipc_metadata_create(&b, "cam", TIPC_DTYPE_FLOAT32, 3, s2,
-                                          TIPC_BACKEND_TORCH, 8, NULL), TIPC_OK);
+                                          TIPC_BACKEND_TORCH_CUDA, 8, NULL), TIPC_OK);
     ck_assert_int_eq(tipc_metadata_compare(a, b), TIPC_E_MISMATCH);
     const char *e = tipc_last_error();
     ck_assert_ptr_nonnull(strstr(e, "pool 'cam'"));
     ck_assert_ptr_nonnull(strstr(e, "dtype uint8 vs float32"));
     ck_assert_ptr_nonnull(strstr(e, "shape (480,640,3) vs (480,640,4)"));
-    ck_assert_ptr_nonnull(strstr(e, "backend numpy vs torch"));
+    ck_assert_ptr_nonnull(strstr(e, "backend numpy vs torch_cuda"));
     ck_assert_ptr_nonnull(strstr(e, "history_len 4 vs 8"));
+    ck_assert_ptr_nonnull(strstr(e, "device 'cpu' vs 'cuda:0'"));
     ck_assert_int_eq(tipc_metadata_compare(a, NULL), TIPC_E_INVALID);
+    /* Host pools: the backend is not part of the pool's identity. */
+    tipc_metadata *t = NULL;
+    ck_assert_int_eq(tipc_metadata_create(&t, "cam", TIPC_DTYPE_UINT8, 3, s1,
+                                          TIPC_BACKEND_TORCH, 4, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_metadata_compare(a, t), TIPC_OK);
+    ck_assert_int_eq(tipc_metadata_compare(t, a), TIPC_OK);
+    tipc_metadata_destroy(t);
     tipc_metadata_destroy(a);
     tipc_metadata_destroy(b);
 }
