@@ -217,7 +217,7 @@ static void print_values(const struct selection *sel, tipc_dtype dt, const unsig
             fputc(']', stdout);
         } else if (dt == TIPC_DTYPE_FLOAT16 || dt == TIPC_DTYPE_BFLOAT16 ||
                    dt == TIPC_DTYPE_FLOAT32 || dt == TIPC_DTYPE_FLOAT64) {
-            cli_json_number(stdout, cli_elem_to_double(dt, p), dt == TIPC_DTYPE_FLOAT64 ? 17 : 9);
+            cli_json_number(stdout, cli_elem_to_double(dt, p), 17); /* the exact value */
         } else {
             cli_elem_print(stdout, dt, p); /* integers, exactly */
         }

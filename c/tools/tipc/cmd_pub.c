@@ -281,7 +281,7 @@ int cli_cmd_pub(struct cli *g, int argc, char **argv)
                          (long long)shape[i]);
             cli_npy_free(&npy);
             return cli_fail("cannot publish %s: its shape %s%s is neither the frame shape "
-                            "(--shape) %s%s nor a sequence of such frames (N,%s",
+                            "(--shape) %s%s nor a sequence of such frames (N,%s)",
                             from, fs, npy.ndim == 1 ? ",)" : ")", ps, ndim == 1 ? ",)" : ")",
                             ps + 1);
         }
