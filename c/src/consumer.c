@@ -104,30 +104,36 @@ tipc_status tipc_consumer_create(tipc_consumer **out, const tipc_metadata *md,
 
 /* ---- attach by name ---- */
 
-/* Edit distance with adjacent transpositions ("camrea" is 1 from "camera"). */
+/* Edit distance with adjacent transpositions ("camrea" is 1 from "camera"),
+ * in three rows (the library may run on small thread stacks). */
 static size_t name_distance(const char *a, const char *b)
 {
     size_t n = strlen(a), m = strlen(b);
-    size_t d[TIPC_NAME_MAX + 2][TIPC_NAME_MAX + 2];
+    size_t rows[3][TIPC_NAME_MAX + 2];
     if (n > TIPC_NAME_MAX || m > TIPC_NAME_MAX)
         return SIZE_MAX;
-    for (size_t i = 0; i <= n; i++)
-        d[i][0] = i;
+    size_t *two = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= m; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= n; i++)
+        prev[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        cur[0] = i;
         for (size_t j = 1; j <= m; j++) {
-            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < best)
-                best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
+            size_t best = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best)
+                best = cur[j - 1] + 1;
             if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
+                two[j - 2] + 1 < best)
+                best = two[j - 2] + 1;
+            cur[j] = best;
         }
-    return d[n][m];
+        size_t *t = two;
+        two = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[m];
 }
 
 struct hint {
