@@ -8,6 +8,10 @@ expect_rc 0 "$TIPC" completion bash
 cp "$WORK/out" "$WORK/tipc.bash"
 bash -n "$WORK/tipc.bash" || fail "the completion script is not valid bash"
 grep -qx 'complete -F _tipc tipc' "$WORK/tipc.bash" || fail "no complete line"
+# The build writes the same script next to the tool (installed to
+# share/bash-completion/completions/tipc).
+cmp -s "$WORK/tipc.bash" "$(dirname "$TIPC")/tipc.bash-completion" \
+    || fail "$(dirname "$TIPC")/tipc.bash-completion differs from 'tipc completion bash'"
 
 # complete WORDS...: the completions bash offers for the command line WORDS
 # (the last word is the one being completed), one per line, sorted.
@@ -25,6 +29,9 @@ expect_completion() { # EXPECTED(space-separated) WORDS...
 log "commands, options, values"
 expect_completion "bw" "$TIPC" b
 expect_completion "delay" "$TIPC" de
+expect_completion "help hz" "$TIPC" help h
+expect_completion "--domain --dry-run" "$TIPC" gc --d
+expect_completion "" "$TIPC" pub x --shape ""
 expect_completion "echo" "$TIPC" --domain 3 ec
 expect_completion "--slice" "$TIPC" echo --sl
 expect_completion "--count --csv" "$TIPC" echo p --once --c
