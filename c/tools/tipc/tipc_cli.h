@@ -175,5 +175,6 @@ int cli_cmd_gc(struct cli *g, int argc, char **argv);
 int cli_cmd_bw(struct cli *g, int argc, char **argv);
 int cli_cmd_delay(struct cli *g, int argc, char **argv);
 int cli_cmd_completion(struct cli *g, int argc, char **argv);
+int cli_cmd_ros2(struct cli *g, int argc, char **argv);
 
 #endif /* TIPC_CLI_H */
