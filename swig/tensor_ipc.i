@@ -196,6 +196,24 @@ typedef struct {} Consumer;
     }
 }
 
+/* ------------------------------------------------ Consumer: attach by name */
+
+%newobject Consumer::open;
+%extend Consumer {
+    /* A consumer of pool @p pool with the producer's metadata (segment or
+     * announcement), waiting up to wait_ns; NotConnectedError (with a
+     * "did you mean" hint when a close name exists) if none appears. */
+    static Consumer *open(const char *pool, int64_t wait_ns, int control_plane = 1,
+                          int64_t trusted_owner_uid = -1) {
+        tipc_consumer_options o = TIPC_CONSUMER_OPTIONS_INIT;
+        o.control_plane = control_plane;
+        o.trusted_owner_uid = trusted_owner_uid;
+        tipc_consumer *c = NULL;
+        TIPC_TRY(tipc_consumer_open(&c, pool, wait_ns, &o));
+        return c;
+    }
+}
+
 /* Timeouts: the bindings take their defaults from here, never repeat them. */
 %constant int64_t TIMEOUT_INFINITE = TIPC_TIMEOUT_INFINITE;
 %constant int64_t PUT_TIMEOUT_DEFAULT_NS = TIPC_PUT_TIMEOUT_DEFAULT_NS;

@@ -5,6 +5,7 @@
 -- local idx = p:put({0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6})
 -- local c = tipc.consumer{name = "policy/action", shape = {7}, dtype = "float32"}
 -- local action = c:get()            -- a view, or nil plus a message while not connected
+-- local cam = tipc.consumer_from_pool{name = "camera", timeout = 2}  -- shape etc. from the producer
 --
 -- Names mirror the Python package. Errors raise with the library's sentence,
 -- except "not connected" / "no data yet", which return nil plus the sentence.
@@ -142,6 +143,41 @@ function M.consumer(opts)
     error("tensor_ipc.consumer: trusted_owner must be an integer uid", 2)
   end
   local h = core.Consumer(md, opts.control_plane == false and 0 or 1, opts.trusted_owner or -1)
+  return setmetatable({ _h = h, _md = md, name = opts.name }, Consumer)
+end
+
+--- Attach to a pool by name alone: shape, dtype, history and device come from
+-- its producer (its segment here, else its DDS announcement).
+-- opts: name, timeout (seconds to wait for the producer; default 5),
+-- forever (true: wait without a deadline), backend (nil: the producer's;
+-- "numpy" and "torch" both read a host pool), control_plane (default true),
+-- trusted_owner.
+-- Returns the consumer, or nil plus the library's sentence when no producer
+-- appeared ("no producer of 'camrea' (waited 5.00 s); did you mean 'camera'?").
+function M.consumer_from_pool(opts)
+  need(opts, "tensor_ipc.consumer_from_pool")
+  if opts.trusted_owner ~= nil and math.type(opts.trusted_owner) ~= "integer" then
+    error("tensor_ipc.consumer_from_pool: trusted_owner must be an integer uid", 2)
+  end
+  local ns = opts.forever and core.TIMEOUT_INFINITE
+    or seconds_to_ns(opts.name, "timeout", opts.timeout, 5000000000)
+  local cp = opts.control_plane == false and 0 or 1
+  local ok, h = pcall(core.Consumer.open, opts.name, ns, cp, opts.trusted_owner or -1)
+  if not ok then
+    -- tipc_consumer_open's sentence for "nobody produces it" (TIPC_E_NOT_CONNECTED).
+    if type(h) == "string" and h:find("no producer of '", 1, true) == 1 then return nil, h end
+    error(h, 2)
+  end
+  local found = h:metadata()
+  local backend = opts.backend or found:backend()
+  if (backend == "torch_cuda") ~= (found:backend() == "torch_cuda") then
+    error(string.format("pool '%s': a %s pool cannot be read as %s", opts.name, found:backend(),
+                        backend), 2)
+  end
+  local shape = {}
+  for i = 0, found:ndim() - 1 do shape[#shape + 1] = found:dim(i) end
+  local md = core.Metadata(found:name(), found:dtype(), shape, backend, found:history_len(),
+                           found:device())
   return setmetatable({ _h = h, _md = md, name = opts.name }, Consumer)
 end
 

@@ -217,7 +217,9 @@ TIPC_API const void *tipc_metadata_payload(const tipc_metadata *md, size_t *out_
 
 /**
  * Check that two metadata describe the same pool: every field but creator pid
- * and payload must be equal.
+ * and payload must be equal, and the backend only when either is
+ * TIPC_BACKEND_TORCH_CUDA (for host pools the backend is only the array type
+ * a binding hands out: a numpy reader of a torch pool reads the same pool).
  * @retval TIPC_OK          they match.
  * @retval TIPC_E_MISMATCH  they differ; the sentence names every differing field
  *                          with both values ("pool 'cam': shape (480,640,3) vs (480,640,4)").
@@ -535,6 +537,47 @@ TIPC_API tipc_status tipc_consumer_options_init(tipc_consumer_options *opts,
  */
 TIPC_API tipc_status tipc_consumer_create(tipc_consumer **out, const tipc_metadata *md,
                                           const tipc_consumer_options *opts);
+
+/**
+ * Attach to pool @p pool by name alone: shape, dtype, history, backend and
+ * device are taken from the producer's segment on this host (when it exists,
+ * is live and its owner is trusted, see trusted_owner_uid), else from its DDS
+ * announcement (unless opts->control_plane is 0), waiting up to @p wait_ns
+ * for either to appear; then as tipc_consumer_create with that metadata (the
+ * consumer follows later producers of the name with the same metadata).
+ * @param out     receives the consumer (owned: tipc_consumer_destroy).
+ * @param pool    the pool name.
+ * @param wait_ns how long to wait for a producer (0 only looks), or
+ *                TIPC_TIMEOUT_INFINITE; other negative values are TIPC_E_INVALID.
+ * @param opts    NULL for defaults.
+ * @retval TIPC_OK               *out is the consumer (tipc_consumer_metadata has the pool's).
+ * @retval TIPC_E_NOT_CONNECTED  no producer appeared in time. When a pool of a
+ *                               close name exists (at most 2 edits), the sentence
+ *                               says so: "no producer of 'camrea' (waited 1.00 s);
+ *                               did you mean 'camera'?".
+ * @retval TIPC_E_CORRUPT        only a malformed segment or announcement exists.
+ * @retval TIPC_E_PERMISSION     only a segment of an untrusted owner exists.
+ * @retval TIPC_E_INVALID        bad name, wait or options.
+ * @retval TIPC_E_NOMEM @retval TIPC_E_SYSTEM the control plane could not start.
+ * Threads: any thread; it blocks for up to @p wait_ns.
+ */
+TIPC_API tipc_status tipc_consumer_open(tipc_consumer **out, const char *pool, int64_t wait_ns,
+                                        const tipc_consumer_options *opts);
+
+/**
+ * The processes attached to the pool as readers, from its reader table: the
+ * pid of each live reader entry (this consumer's own included; a process with
+ * several consumers appears once per consumer). Entries of dead readers are
+ * reclaimed first. Connects if needed.
+ * @param pids      array of @p cap entries receiving the pids (may be NULL when cap is 0).
+ * @param cap       capacity of @p pids; at most 64 readers exist.
+ * @param out_count receives the number of readers (may exceed @p cap: the rest are not written).
+ * @retval TIPC_OK @retval TIPC_E_INVALID @retval TIPC_E_NOT_CONNECTED and the
+ *         other codes of tipc_consumer_connect.
+ * Threads: as tipc_consumer_get.
+ */
+TIPC_API tipc_status tipc_consumer_readers(tipc_consumer *c, int64_t *pids, size_t cap,
+                                           size_t *out_count);
 
 /** Destroy a consumer. Views it handed out stay valid until released. Accepts NULL. */
 TIPC_API void tipc_consumer_destroy(tipc_consumer *c);
@@ -857,7 +900,9 @@ typedef struct tipc_ros2_stats {
     unsigned int version;      /**< set to TIPC_ROS2_STATS_VERSION by the caller */
     uint64_t frames;           /**< frames published (export) or written (import) */
     uint64_t bytes;            /**< serialised bytes of those frames */
-    uint64_t skipped;          /**< export: frames not sent (no reader, or overtaken) */
+    uint64_t skipped;          /**< export: frames not sent (no reader, or overtaken);
+                                    import: messages dropped because a reader held the
+                                    slot to be written past put_timeout_ns */
     uint64_t rejected;         /**< import: messages of another shape or dtype */
     uint64_t malformed;        /**< import: messages that did not decode */
     uint32_t matched;          /**< ROS 2 readers (export) or writers (import) matched now */

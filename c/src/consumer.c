@@ -2,9 +2,12 @@
 #include "metadata.h"
 #include "pool.h"
 #include "proc.h"
+#include "segment.h"
 #include "status.h"
 
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +100,156 @@ tipc_status tipc_consumer_create(tipc_consumer **out, const tipc_metadata *md,
     pthread_mutex_init(&c->lock, NULL);
     *out = c;
     return TIPC_OK;
+}
+
+/* ---- attach by name ---- */
+
+/* Edit distance with adjacent transpositions ("camrea" is 1 from "camera"),
+ * in three rows (the library may run on small thread stacks). */
+static size_t name_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    size_t rows[3][TIPC_NAME_MAX + 2];
+    if (n > TIPC_NAME_MAX || m > TIPC_NAME_MAX)
+        return SIZE_MAX;
+    size_t *two = rows[0], *prev = rows[1], *cur = rows[2];
+    for (size_t j = 0; j <= m; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t best = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best)
+                best = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                two[j - 2] + 1 < best)
+                best = two[j - 2] + 1;
+            cur[j] = best;
+        }
+        size_t *t = two;
+        two = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[m];
+}
+
+struct hint {
+    const char *wanted;
+    size_t best;
+    char name[TIPC_NAME_MAX + 1];
+};
+
+/* Keep the closest name: at most 2 edits, and fewer than the name's length
+ * (so that "a" does not suggest "b"); ties go to the first in byte order. */
+static void hint_consider(const char *name, void *user)
+{
+    struct hint *h = user;
+    size_t d = name_distance(h->wanted, name);
+    size_t len = strlen(h->wanted);
+    if (d == 0 || d > 2 || d >= len)
+        return;
+    if (d < h->best || (d == h->best && strcmp(name, h->name) < 0)) {
+        h->best = d;
+        snprintf(h->name, sizeof h->name, "%s", name);
+    }
+}
+
+/* The pool names this process can see now (local segments, and the DDS
+ * directory when @p dds), the closest to @p wanted in @p h. */
+static void find_hint(struct hint *h, const char *wanted, int dds, tipc_context *ctx)
+{
+    h->wanted = wanted;
+    h->best = SIZE_MAX;
+    h->name[0] = '\0';
+    tipc__segment_names(hint_consider, h);
+    if (!dds)
+        return;
+    tipc_metadata **list = NULL;
+    size_t n = 0;
+    /* A fresh directory reader needs a moment to receive what the domain
+     * already announced (transient-local history). */
+    if (tipc_discover_pools(ctx, 100000000LL, &list, &n) == TIPC_OK)
+        for (size_t i = 0; i < n; i++)
+            hint_consider(list[i]->name, h);
+    tipc_pool_list_free(list, n);
+}
+
+tipc_status tipc_consumer_open(tipc_consumer **out, const char *pool, int64_t wait_ns,
+                               const tipc_consumer_options *opts)
+{
+    TIPC_CHECK_ARG(out, "out is NULL");
+    *out = NULL;
+    TIPC_CHECK_ARG(pool, "pool name is NULL");
+    tipc_status st = tipc__check_name(pool);
+    if (st)
+        return st;
+    if (wait_ns < 0 && wait_ns != TIPC_TIMEOUT_INFINITE)
+        return tipc__fail(TIPC_E_INVALID,
+                          "pool '%s': wait of %lld ns is negative (only TIPC_TIMEOUT_INFINITE, "
+                          "-1, means forever)", pool, (long long)wait_ns);
+    tipc_consumer_options o = TIPC_CONSUMER_OPTIONS_INIT;
+    if (opts) {
+        if (!options_bytes(opts->version))
+            return tipc__fail(TIPC_E_INVALID, "pool '%s': consumer options version %u is unknown",
+                              pool, opts->version);
+        memcpy(&o, opts, options_bytes(opts->version));
+        if (o.trusted_owner_uid < -1 || o.trusted_owner_uid > (int64_t)UINT32_MAX - 1)
+            return tipc__fail(TIPC_E_INVALID,
+                              "pool '%s': trusted_owner_uid %lld is not a uid (or -1 for none)",
+                              pool, (long long)o.trusted_owner_uid);
+    }
+    const int64_t start = tipc__mono_ns();
+    const int64_t deadline = wait_ns < 0 ? INT64_MAX : start + wait_ns;
+    struct tipc_metadata md;
+    tipc_status local = TIPC_E_NOT_CONNECTED, announced = TIPC_E_NOT_CONNECTED;
+    char why[512] = "";
+    for (;;) {
+        /* A live segment here is the producer's own word; the announcement
+         * serves when there is none (yet) or it is not ours to read. */
+        local = tipc__segment_peek(pool, o.trusted_owner_uid, &md);
+        if (local == TIPC_OK)
+            break;
+        if (local != TIPC_E_NOT_CONNECTED)
+            snprintf(why, sizeof why, "%s", tipc_last_error());
+        int64_t now = tipc__mono_ns();
+        int64_t left = deadline - now > 0 ? deadline - now : 0;
+        int64_t slice = left < 100000000LL ? left : 100000000LL;
+        if (o.control_plane) {
+            tipc_metadata *found = NULL;
+            announced = tipc_discover_pool(o.context, pool, slice, &found);
+            if (announced == TIPC_OK) {
+                md = *found;
+                tipc_metadata_destroy(found);
+                break;
+            }
+            if (announced == TIPC_E_CORRUPT)
+                snprintf(why, sizeof why, "%s", tipc_last_error());
+            else if (announced != TIPC_E_NOT_CONNECTED)
+                return announced; /* the control plane itself failed */
+        } else if (slice > 0) {
+            struct timespec ts = {0, (long)(slice < 10000000LL ? slice : 10000000LL)};
+            nanosleep(&ts, NULL);
+        }
+        if (tipc__mono_ns() >= deadline)
+            break;
+    }
+    if (local == TIPC_OK || announced == TIPC_OK)
+        return tipc_consumer_create(out, &md, opts);
+    if (local != TIPC_E_NOT_CONNECTED && local != TIPC_E_TIMEOUT)
+        return tipc__fail(local, "%s", why);
+    if (announced == TIPC_E_CORRUPT)
+        return tipc__fail(announced, "%s", why);
+    struct hint h;
+    find_hint(&h, pool, o.control_plane, o.context);
+    double waited = (double)(tipc__mono_ns() - start) / 1e9;
+    if (h.name[0])
+        return tipc__fail(TIPC_E_NOT_CONNECTED,
+                          "no producer of '%s' (waited %.2f s); did you mean '%s'?", pool, waited,
+                          h.name);
+    return tipc__fail(TIPC_E_NOT_CONNECTED, "no producer of '%s' (waited %.2f s)", pool, waited);
 }
 
 static void drop_locked(struct tipc_consumer *c)
@@ -210,6 +363,20 @@ int tipc_consumer_is_connected(const tipc_consumer *c)
     int yes = m->pool && tipc__ring_live(m->pool->ring);
     pthread_mutex_unlock(&m->lock);
     return yes;
+}
+
+tipc_status tipc_consumer_readers(tipc_consumer *c, int64_t *pids, size_t cap, size_t *out_count)
+{
+    TIPC_CHECK_ARG(c && out_count, "consumer or out_count is NULL");
+    TIPC_CHECK_ARG(pids || cap == 0, "pids is NULL with a capacity above 0");
+    *out_count = 0;
+    struct tipc_pool *pool = NULL;
+    tipc_status st = connection(c, &pool);
+    if (st)
+        return st;
+    *out_count = tipc__ring_reader_pids(pool->ring, pids, cap);
+    tipc__pool_unref(pool);
+    return TIPC_OK;
 }
 
 static void note_seen(struct tipc_consumer *c, uint64_t w)

@@ -256,6 +256,22 @@ unsigned tipc__ring_attached(struct tipc_ring *ring)
     return n;
 }
 
+unsigned tipc__ring_reader_pids(struct tipc_ring *ring, int64_t *pids, size_t cap)
+{
+    tipc__ring_reclaim(ring, 0);
+    unsigned n = 0;
+    for (int i = 0; i < TIPC_RING_MAX_READERS; i++) {
+        uint64_t owner = atomic_load(&ring->readers[i].owner);
+        /* An entry being reclaimed belongs to a dead process: not a reader. */
+        if (owner == 0 || (owner & RECLAIMING))
+            continue;
+        if ((size_t)n < cap)
+            pids[n] = (int64_t)tipc__proc_identity_pid(owner);
+        n++;
+    }
+    return n;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Handle                                                                   */
 /* ------------------------------------------------------------------------ */
@@ -394,9 +410,13 @@ void tipc__ring_discard(struct tipc_ring *ring, uint64_t index)
 
 int64_t tipc__ring_commit(struct tipc_ring *ring, uint64_t index)
 {
+    return tipc__ring_commit_at(ring, index, tipc_now_ns());
+}
+
+int64_t tipc__ring_commit_at(struct tipc_ring *ring, uint64_t index, int64_t stamp)
+{
     struct ring_slot *slot = &ring->slots[index % ring->history_len];
     struct ring_ctl *c = ring->ctl;
-    int64_t stamp = tipc_now_ns();
     atomic_store_explicit(&slot->timestamp_ns, stamp, memory_order_relaxed);
     /* Release is enough here: a reader that sees either count also sees the
      * frame and the slot's seq written before it. The seq_cst handshake is

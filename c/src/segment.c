@@ -245,6 +245,30 @@ tipc_status tipc_pool_reclaim(const char *pool, unsigned int flags, tipc_reclaim
     return TIPC_OK;
 }
 
+void tipc__segment_names(void (*fn)(const char *name, void *user), void *user)
+{
+    DIR *dir = opendir(SHM_DIR);
+    if (!dir)
+        return;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        long pid;
+        size_t stem_len;
+        const char *stem = e->d_name + strlen(SEG_PREFIX);
+        if (strncmp(e->d_name, SEG_PREFIX, strlen(SEG_PREFIX)) != 0 ||
+            parse_temporary(e->d_name, &pid, &stem_len) || strlen(stem) > TIPC_NAME_MAX)
+            continue;
+        char name[TIPC_NAME_MAX + 1];
+        snprintf(name, sizeof name, "%s", stem);
+        for (char *c = name; *c; c++)
+            if (*c == '.')
+                *c = '/'; /* names have no '.': the segment name maps '/' to '.' */
+        if (tipc__check_name(name) == TIPC_OK)
+            fn(name, user);
+    }
+    closedir(dir);
+}
+
 /* Remove temporary files of this pool left by creators that died. */
 static void sweep_temporaries(const struct tipc_metadata *md)
 {
@@ -543,17 +567,21 @@ tipc_status tipc__segment_validate(const void *bytes, size_t size,
     return TIPC_OK;
 }
 
-tipc_status tipc__segment_open(struct tipc_segment *seg, const struct tipc_metadata *md,
-                               int64_t trusted_uid)
+/* Open, map and validate the segment of pool @p name at @p shm_name, against
+ * @p expect (NULL: any metadata, but the segment's name must be @p name);
+ * *found receives the segment's metadata. */
+static tipc_status open_segment(struct tipc_segment *seg, const char *name, const char *shm_name,
+                                const struct tipc_metadata *expect, int64_t trusted_uid,
+                                struct tipc_metadata *found)
 {
     memset(seg, 0, sizeof *seg);
     seg->fd = -1;
-    shm_path(seg->path, sizeof seg->path, md->shm_name);
+    shm_path(seg->path, sizeof seg->path, shm_name);
     int fd = -1;
     struct stat st;
-    tipc_status status = open_hostile(md->name, seg->path, O_RDWR, &fd, &st);
+    tipc_status status = open_hostile(name, seg->path, O_RDWR, &fd, &st);
     if (status == TIPC_E_NOT_CONNECTED)
-        return tipc__fail(TIPC_E_NOT_CONNECTED, "pool '%s': no producer", md->name);
+        return tipc__fail(TIPC_E_NOT_CONNECTED, "pool '%s': no producer", name);
     if (status)
         return status;
     /* Anyone may create a file under a pool's name first: only a segment of
@@ -565,29 +593,31 @@ tipc_status tipc__segment_open(struct tipc_segment *seg, const struct tipc_metad
         return tipc__fail(TIPC_E_PERMISSION,
                           "pool '%s': segment %s belongs to uid %u, not to this user (uid %u) "
                           "or root; refused (trust that owner explicitly to read a shared pool)",
-                          md->name, seg->path, (unsigned)st.st_uid, (unsigned)self);
+                          name, seg->path, (unsigned)st.st_uid, (unsigned)self);
     }
     if ((size_t)st.st_size < sizeof(struct tipc_seg_header)) {
         close(fd);
         return tipc__fail(TIPC_E_CORRUPT,
                           "pool '%s': segment %s is truncated: %lld bytes, a header needs %zu",
-                          md->name, seg->path, (long long)st.st_size,
+                          name, seg->path, (long long)st.st_size,
                           sizeof(struct tipc_seg_header));
     }
     size_t size = (size_t)st.st_size;
     void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (base == MAP_FAILED)
-        return tipc__fail_errno(TIPC_E_SYSTEM, errno, "pool '%s': cannot map %s", md->name,
+        return tipc__fail_errno(TIPC_E_SYSTEM, errno, "pool '%s': cannot map %s", name,
                                 seg->path);
     const struct tipc_seg_header *h = base;
-    struct tipc_metadata found;
-    status = tipc__segment_validate(base, size, md, &found);
+    status = tipc__segment_validate(base, size, expect, found);
+    if (status == TIPC_OK && !expect && strcmp(found->name, name) != 0)
+        status = tipc__fail(TIPC_E_CORRUPT, "pool '%s': segment %s holds pool '%s'", name,
+                            seg->path, found->name);
     if (status == TIPC_OK && !tipc__proc_alive(h->producer_pid, h->producer_start)) {
         /* Left by a producer that died: nobody writes it again. */
         unlink_if_same(seg->path, st.st_dev, st.st_ino);
         status = tipc__fail(TIPC_E_NOT_CONNECTED, "pool '%s': the producer (pid %d) is gone",
-                            md->name, (int)h->producer_pid);
+                            name, (int)h->producer_pid);
     }
     if (status) {
         munmap(base, size);
@@ -603,6 +633,24 @@ tipc_status tipc__segment_open(struct tipc_segment *seg, const struct tipc_metad
     seg->ring = (char *)base + h->ring_offset;
     seg->frames = (unsigned char *)base + h->frames_offset;
     return TIPC_OK;
+}
+
+tipc_status tipc__segment_open(struct tipc_segment *seg, const struct tipc_metadata *md,
+                               int64_t trusted_uid)
+{
+    struct tipc_metadata found;
+    return open_segment(seg, md->name, md->shm_name, md, trusted_uid, &found);
+}
+
+tipc_status tipc__segment_peek(const char *name, int64_t trusted_uid, struct tipc_metadata *out)
+{
+    char shm_name[TIPC_SHM_NAME_MAX];
+    tipc__shm_name(shm_name, sizeof shm_name, name);
+    struct tipc_segment seg;
+    tipc_status status = open_segment(&seg, name, shm_name, NULL, trusted_uid, out);
+    if (status == TIPC_OK)
+        tipc__segment_unmap(&seg);
+    return status;
 }
 
 /* The payload as validated (device pools map their frames from it). */

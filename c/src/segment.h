@@ -87,6 +87,13 @@ void tipc__segment_unmap(struct tipc_segment *seg);
  * its file is removed if the producer is dead). */
 tipc_status tipc__segment_open(struct tipc_segment *seg, const struct tipc_metadata *md,
                                int64_t trusted_uid);
+/* Reader: the metadata of pool @p name's segment, as its live producer wrote
+ * it (validated; same owner rule as tipc__segment_open), without keeping it
+ * mapped. TIPC_E_NOT_CONNECTED when there is no live segment. */
+tipc_status tipc__segment_peek(const char *name, int64_t trusted_uid, struct tipc_metadata *out);
+/* Call @p fn with the pool name of each segment file in /dev/shm (live or
+ * not; temporary files skipped). For hints only: nothing is opened. */
+void tipc__segment_names(void (*fn)(const char *name, void *user), void *user);
 /* The backend payload of an opened segment (validated). */
 const void *tipc__segment_payload(const struct tipc_segment *seg);
 

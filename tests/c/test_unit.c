@@ -152,15 +152,23 @@ START_TEST(test_metadata_compare_names_every_field)
     ck_assert_int_eq(tipc_metadata_create(&a, "cam", TIPC_DTYPE_UINT8, 3, s1,
                                           TIPC_BACKEND_NUMPY, 4, NULL), TIPC_OK);
     ck_assert_int_eq(tipc_metadata_create(&b, "cam", TIPC_DTYPE_FLOAT32, 3, s2,
-                                          TIPC_BACKEND_TORCH, 8, NULL), TIPC_OK);
+                                          TIPC_BACKEND_TORCH_CUDA, 8, NULL), TIPC_OK);
     ck_assert_int_eq(tipc_metadata_compare(a, b), TIPC_E_MISMATCH);
     const char *e = tipc_last_error();
     ck_assert_ptr_nonnull(strstr(e, "pool 'cam'"));
     ck_assert_ptr_nonnull(strstr(e, "dtype uint8 vs float32"));
     ck_assert_ptr_nonnull(strstr(e, "shape (480,640,3) vs (480,640,4)"));
-    ck_assert_ptr_nonnull(strstr(e, "backend numpy vs torch"));
+    ck_assert_ptr_nonnull(strstr(e, "backend numpy vs torch_cuda"));
     ck_assert_ptr_nonnull(strstr(e, "history_len 4 vs 8"));
+    ck_assert_ptr_nonnull(strstr(e, "device 'cpu' vs 'cuda:0'"));
     ck_assert_int_eq(tipc_metadata_compare(a, NULL), TIPC_E_INVALID);
+    /* Host pools: the backend is not part of the pool's identity. */
+    tipc_metadata *t = NULL;
+    ck_assert_int_eq(tipc_metadata_create(&t, "cam", TIPC_DTYPE_UINT8, 3, s1,
+                                          TIPC_BACKEND_TORCH, 4, NULL), TIPC_OK);
+    ck_assert_int_eq(tipc_metadata_compare(a, t), TIPC_OK);
+    ck_assert_int_eq(tipc_metadata_compare(t, a), TIPC_OK);
+    tipc_metadata_destroy(t);
     tipc_metadata_destroy(a);
     tipc_metadata_destroy(b);
 }
@@ -1184,6 +1192,84 @@ START_TEST(test_no_mark_reads_and_domain_env)
 }
 END_TEST
 
+/* Attach by name without DDS: the consumer takes everything from the
+ * segment; arguments are checked first; readers lists this process. */
+START_TEST(test_consumer_open_by_name)
+{
+    tipc_consumer *c = (tipc_consumer *)0x1;
+    tipc_consumer_options o;
+    ck_assert_int_eq(tipc_consumer_options_init(&o, TIPC_CONSUMER_OPTIONS_VERSION), TIPC_OK);
+    o.control_plane = 0;
+    ck_assert_int_eq(tipc_consumer_open(NULL, "x", 0, &o), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_consumer_open(&c, NULL, 0, &o), TIPC_E_INVALID);
+    ck_assert_ptr_null(c);
+    ck_assert_int_eq(tipc_consumer_open(&c, "bad//name", 0, &o), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_consumer_open(&c, "x", -2, &o), TIPC_E_INVALID);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "negative"));
+    tipc_consumer_options bad = o;
+    bad.version = 99;
+    ck_assert_int_eq(tipc_consumer_open(&c, "x", 0, &bad), TIPC_E_INVALID);
+    bad = o;
+    bad.trusted_owner_uid = -7;
+    ck_assert_int_eq(tipc_consumer_open(&c, "x", 0, &bad), TIPC_E_INVALID);
+
+    int64_t shape[3] = {2, 3, 5};
+    tipc_metadata *md = NULL;
+    ck_assert_int_eq(tipc_metadata_create(&md, unique("byname"), TIPC_DTYPE_FLOAT64, 3, shape,
+                                          TIPC_BACKEND_TORCH, 7, NULL), TIPC_OK);
+    /* Nobody produces it yet: the wait is honoured, and the sentence names the pool. */
+    int64_t t0 = tipc_now_ns();
+    ck_assert_int_eq(tipc_consumer_open(&c, tipc_metadata_name(md), 50000000LL, &o),
+                     TIPC_E_NOT_CONNECTED);
+    ck_assert_int_ge(tipc_now_ns() - t0, 50000000LL);
+    char want[128];
+    snprintf(want, sizeof want, "no producer of '%s'", tipc_metadata_name(md));
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), want));
+
+    tipc_producer_options po;
+    ck_assert_int_eq(tipc_producer_options_init(&po, TIPC_PRODUCER_OPTIONS_VERSION), TIPC_OK);
+    po.control_plane = 0;
+    tipc_producer *p = NULL;
+    ck_assert_int_eq(tipc_producer_create(&p, md, &po), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_open(&c, tipc_metadata_name(md), 0, &o), TIPC_OK);
+    ck_assert_int_eq(tipc_metadata_compare(md, tipc_consumer_metadata(c)), TIPC_OK);
+    ck_assert_int_eq(tipc_metadata_backend(tipc_consumer_metadata(c)), TIPC_BACKEND_TORCH);
+    ck_assert_int_eq(tipc_metadata_history_len(tipc_consumer_metadata(c)), 7);
+    ck_assert_int_eq(tipc_metadata_creator_pid(tipc_consumer_metadata(c)), getpid());
+
+    int64_t pids[4] = {0};
+    size_t n = 99;
+    ck_assert_int_eq(tipc_consumer_readers(NULL, pids, 4, &n), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_consumer_readers(c, NULL, 4, &n), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_consumer_readers(c, pids, 4, &n), TIPC_OK); /* connects */
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(pids[0], getpid());
+    tipc_consumer *c2 = NULL;
+    ck_assert_int_eq(tipc_consumer_create(&c2, md, &o), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_connect(c2), TIPC_OK);
+    ck_assert_int_eq(tipc_consumer_readers(c, NULL, 0, &n), TIPC_OK); /* count only */
+    ck_assert_uint_eq(n, 2);
+    tipc_consumer_destroy(c2);
+    ck_assert_int_eq(tipc_consumer_readers(c, pids, 4, &n), TIPC_OK);
+    ck_assert_uint_eq(n, 1);
+
+    /* A close name: the local segment is suggested, a far one is not. */
+    char typo[96];
+    snprintf(typo, sizeof typo, "%sx", tipc_metadata_name(md));
+    tipc_consumer *none = NULL;
+    ck_assert_int_eq(tipc_consumer_open(&none, typo, 0, &o), TIPC_E_NOT_CONNECTED);
+    snprintf(want, sizeof want, "; did you mean '%s'?", tipc_metadata_name(md));
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), want));
+    ck_assert_int_eq(tipc_consumer_open(&none, "unit/far/away/name", 0, &o), TIPC_E_NOT_CONNECTED);
+    ck_assert_ptr_null(strstr(tipc_last_error(), "did you mean"));
+
+    tipc_consumer_destroy(c);
+    tipc_producer_destroy(p);
+    ck_assert(!shm_exists(md));
+    tipc_metadata_destroy(md);
+}
+END_TEST
+
 static Suite *unit_suite(void)
 {
     Suite *s = suite_create("unit");
@@ -1219,6 +1305,7 @@ static Suite *unit_suite(void)
     CASE("short_timeout_reclaims_dead_holder", test_short_timeout_still_reclaims_dead_holder);
     CASE("threads_race_to_create", test_threads_race_to_create);
     CASE("no_mark_reads_and_domain_env", test_no_mark_reads_and_domain_env);
+    CASE("consumer_open_by_name", test_consumer_open_by_name);
 #undef CASE
     return s;
 }

@@ -12,6 +12,10 @@
  *   5 producer restart ......... restart_after_clean_exit, restart_after_sigkill
  *   6 pools do not interfere ... same_topic_pools_do_not_interfere
  *   7 protocol conformance ..... protocol_conformance_raw_dds
+ *   9 attach by name ........... attach_by_name_producer_first,
+ *                                attach_by_name_consumer_first,
+ *                                attach_by_name_from_announcement,
+ *                                attach_by_name_typo_hint
  *   8 DDS never trusted ........ malformed_announcements_never_trusted,
  *                                lie_matching_consumer_not_segment,
  *                                forged_announcement_does_not_block_valid_segment,
@@ -159,6 +163,141 @@ START_TEST(consumer_first_then_producer)
 }
 END_TEST
 
+/* Attach by name, producer first: the consumer restates nothing. Shape,
+ * dtype, backend and history come from the segment (also without DDS); a
+ * numpy reader of the torch pool reads it; the reader table lists the pids
+ * of every attached reader. */
+START_TEST(attach_by_name_producer_first)
+{
+    ph_begin("attach_by_name_producer_first");
+    const char *pool = ctl_pool("byname");
+    ph_child *p = ctl_agent("producer");
+    long pid = start_producer(p, 0, pool, "uint8:4x8:torch:5");
+    ctl_cmd_ok(p, T_CMD, "put 0 3 %ld", pid);
+
+    ph_child *c = ctl_agent("consumer");
+    const char *l = ctl_cmd(c, T_START, "open 0 %s 0", pool);
+    PH_ASSERT(!strcmp(l, "ok uint8 4x8 torch 5"), "open by name answered '%s'", l);
+    struct got g = get_ok(c, 0, 5, (unsigned long long)pid, ctl_ms(T_SEE));
+    PH_ASSERT(g.newest == 2 && g.valid == 3, "read newest %llu with %u frames, expected 2 / 3",
+              g.newest, g.valid);
+    l = ctl_cmd(c, T_START, "open 1 %s 0 nodds", pool);
+    PH_ASSERT(!strcmp(l, "ok uint8 4x8 torch 5"), "open by name without DDS answered '%s'", l);
+    /* backend is not part of a host pool's identity */
+    ctl_cmd_ok(c, T_START, "cons 2 %s uint8:4x8:numpy:5", pool);
+    g = get_ok(c, 2, 1, (unsigned long long)pid, ctl_ms(T_SEE));
+    PH_ASSERT(g.newest == 2, "numpy reader of a torch pool read newest %llu", g.newest);
+
+    ph_child *d = ctl_agent("second consumer");
+    l = ctl_cmd(d, T_START, "open 0 %s 1000", pool);
+    PH_ASSERT(ph_starts(l, "ok uint8 4x8 torch 5"), "second open answered '%s'", l);
+    get_ok(d, 0, 1, (unsigned long long)pid, ctl_ms(T_SEE));
+    l = ctl_cmd(c, T_CMD, "readers 0");
+    /* Consumers 0 and 2 of c read (1 never connected: consumers are lazy). */
+    char want[160];
+    snprintf(want, sizeof want, "ok 3 %ld %ld %ld", (long)c->pid, (long)c->pid, (long)d->pid);
+    long long n = -1;
+    PH_ASSERT(sscanf(l, "ok %lld", &n) == 1 && n == 3, "readers: '%s', expected 3 entries", l);
+    int mine = 0, theirs = 0;
+    for (const char *q = l + 3; (q = strchr(q, ' ')); q++) {
+        long v = strtol(q + 1, NULL, 10);
+        mine += v == (long)c->pid;
+        theirs += v == (long)d->pid;
+    }
+    PH_ASSERT(mine == 2 && theirs == 1, "readers: '%s', expected %s in some order", l, want);
+    ph_quit(d, T_CMD);
+    ph_quit(p, T_CMD);
+    ph_quit(c, T_CMD);
+    ph_finish();
+}
+END_TEST
+
+/* Attach by name, consumer first: open waits for the producer to appear. */
+START_TEST(attach_by_name_consumer_first)
+{
+    ph_begin("attach_by_name_consumer_first");
+    const char *pool = ctl_pool("bynamelate");
+    ph_child *c = ctl_agent("consumer");
+    const char *l = ctl_cmd(c, T_START, "open 0 %s 0", pool);
+    PH_ASSERT(ph_starts(l, "err TIPC_E_NOT_CONNECTED") && contains(l, "no producer of '"),
+              "open of a pool nobody produces answered '%s'", l);
+    PH_ASSERT(ph_send(c, "open 0 %s %lld", pool, (long long)ctl_ms(T_SEE)) == 0, "send");
+    ph_child *p = ctl_agent("producer");
+    long pid = start_producer(p, 0, pool, "uint8:8x8:numpy:2");
+    ctl_cmd_ok(p, T_CMD, "put 0 1 %ld", pid);
+    l = ctl_expect_line(c, ctl_ms(T_SEE) + T_CMD, "the answer of open");
+    PH_ASSERT(!strcmp(l, "ok uint8 8x8 numpy 2"), "open before the producer answered '%s'", l);
+    struct got g = get_ok(c, 0, 1, (unsigned long long)pid, ctl_ms(T_SEE));
+    PH_ASSERT(g.newest == 0, "read newest %llu", g.newest);
+    ph_quit(p, T_CMD);
+    ph_quit(c, T_CMD);
+    ph_finish();
+}
+END_TEST
+
+/* With no segment here, the announcement describes the pool; with a segment,
+ * the segment wins over an announcement that disagrees. */
+START_TEST(attach_by_name_from_announcement)
+{
+    ph_begin("attach_by_name_from_announcement");
+    const char *remote = ctl_pool("remote");
+    const char *local = ctl_pool("localtruth");
+    ph_child *p = ctl_agent("producer (no DDS)");
+    long pid = start_producer(p, 0, local, "uint8:16:numpy:2 nodds");
+    ph_child *a = ctl_spawn("announcer", "announce", NULL);
+    ctl_expect_line(a, T_START, "liar ready");
+    ctl_cmd_ok(a, T_CMD, "lie %s shape=2x5 dtype=int16 history_len=3 creator_pid=%ld", remote,
+               (long)getpid());
+    ctl_cmd_ok(a, T_CMD, "lie %s shape=65536 history_len=8 creator_pid=%ld", local, pid);
+
+    ph_child *c = ctl_agent("consumer");
+    const char *l = ctl_cmd(c, ctl_ms(T_SEE) + T_CMD, "open 0 %s %lld", remote,
+                            (long long)ctl_ms(T_SEE));
+    PH_ASSERT(!strcmp(l, "ok int16 2x5 numpy 3"), "open from the announcement answered '%s'", l);
+    /* Both announcements came from one writer; the first is here, so is the lie. */
+    l = ctl_cmd(c, ctl_ms(T_SEE) + T_CMD, "open 1 %s %lld", local, (long long)ctl_ms(T_SEE));
+    PH_ASSERT(!strcmp(l, "ok uint8 16 numpy 2"), "the segment did not win: '%s'", l);
+    ph_quit(a, T_CMD);
+    ph_quit(c, T_CMD);
+    ph_quit(p, T_CMD);
+    ph_finish();
+}
+END_TEST
+
+/* A name nobody produces, beside a close one: the error says which was meant;
+ * from the DDS directory and from the local segments alike. A far name gets
+ * no hint. */
+START_TEST(attach_by_name_typo_hint)
+{
+    ph_begin("attach_by_name_typo_hint");
+    char name[96], typo[96], far[96];
+    snprintf(name, sizeof name, "ctl%ld/camera", (long)getpid());
+    snprintf(typo, sizeof typo, "ctl%ld/camrea", (long)getpid());
+    snprintf(far, sizeof far, "ctl%ld/lidar_points", (long)getpid());
+    const char *pool = ctl_pool_named(name);
+    ph_child *p = ctl_agent("producer");
+    start_producer(p, 0, pool, SPEC);
+
+    ph_child *c = ctl_agent("consumer");
+    char want[256];
+    snprintf(want, sizeof want, "no producer of '%s' (waited ", typo);
+    char hint[256];
+    snprintf(hint, sizeof hint, "); did you mean '%s'?", name);
+    for (int dds = 1; dds >= 0; dds--) {
+        const char *l = ctl_cmd(c, T_START, "open 0 %s 300 %s", typo, dds ? "pid" : "nodds");
+        PH_ASSERT(ph_starts(l, "err TIPC_E_NOT_CONNECTED") && contains(l, want) &&
+                      contains(l, hint),
+                  "open of '%s' (%s) answered '%s'", typo, dds ? "DDS" : "no DDS", l);
+        l = ctl_cmd(c, T_START, "open 0 %s 100 %s", far, dds ? "pid" : "nodds");
+        PH_ASSERT(ph_starts(l, "err TIPC_E_NOT_CONNECTED") && !contains(l, "did you mean"),
+                  "open of '%s' answered '%s'", far, l);
+    }
+    ph_quit(c, T_CMD);
+    ph_quit(p, T_CMD);
+    ph_finish();
+}
+END_TEST
+
 START_TEST(producer_first_then_consumer)
 {
     ph_begin("producer_first_then_consumer");
@@ -222,7 +361,7 @@ START_TEST(mismatch_each_field)
     static const char *cspec[] = {
         "float64:256:numpy:5", /* dtype */
         "uint8:16x16:numpy:5", /* shape, same frame size */
-        "uint8:256:torch:5",   /* backend */
+        "uint8:256:torch:5",   /* backend: not part of a host pool's identity */
         "uint8:256:numpy:7",   /* history_len */
         "uint8:256:numpy:5",   /* matches */
     };
@@ -238,6 +377,12 @@ START_TEST(mismatch_each_field)
 
     char s[4][4096];
     for (int i = 0; i < 4; i++) {
+        if (i == 2) { /* a torch reader of a numpy pool reads it */
+            struct got gb = get_ok(c, i, 2, (unsigned long long)pid, ctl_ms(T_SEE));
+            PH_ASSERT(gb.newest == 1, "torch reader of a numpy pool read newest %llu", gb.newest);
+            snprintf(s[i], sizeof s[i], "%s", pool);
+            continue;
+        }
         const char *l = ctl_cmd(c, ctl_ms(T_SEE) + T_CMD, "connect %d %lld", i,
                                 (long long)ctl_ms(T_SEE));
         PH_ASSERT(ph_starts(l, "err") && contains(l, "TIPC_E_MISMATCH"),
@@ -249,7 +394,6 @@ START_TEST(mismatch_each_field)
     }
     check_names(s[0], "dtype", "float64", "uint8");
     check_names(s[1], "shape", "16,16", "(256");
-    check_names(s[2], "backend", "torch", "numpy");
     check_history_names(s[3], 5, 7);
     for (int i = 0; i < 4; i++)
         PH_ASSERT(contains(s[i], pool), "mismatch sentence does not name the pool: %s", s[i]);
@@ -261,9 +405,10 @@ START_TEST(mismatch_each_field)
     PH_ASSERT(gg.newest == 1, "matching consumer read newest %llu", gg.newest);
 
     /* Created after the producer (eager), through get directly; and one
-     * consumer with all four fields off gets all four named. */
+     * consumer with every field off gets each named but the backend, which a
+     * host pool does not check. */
     ph_child *c2 = ctl_agent("consumers (after)");
-    ctl_cmd_ok(c2, T_START, "cons 0 %s %s", pool, "uint8:256:torch:5");
+    ctl_cmd_ok(c2, T_START, "cons 0 %s %s", pool, "int8:256:torch:5");
     ctl_cmd_ok(c2, T_START, "cons 1 %s %s", pool, "float32:8x8:torch:3");
     int64_t deadline = mono_ns() + ctl_ms(T_SEE) * 1000000;
     const char *l;
@@ -274,16 +419,17 @@ START_TEST(mismatch_each_field)
         mono_sleep_ms(5);
     }
     PH_ASSERT(ph_starts(l, "err") && contains(l, "TIPC_E_MISMATCH"),
-              "get of a torch consumer of a numpy pool answered '%s'", l);
-    check_names(l, "backend", "torch", "numpy");
+              "get of an int8 torch consumer of a uint8 numpy pool answered '%s'", l);
+    check_names(l, "dtype", "int8", "uint8");
+    PH_ASSERT(!contains(l, "backend"), "a host pool's backend was checked: %s", l);
     l = ctl_cmd(c2, ctl_ms(T_SEE) + T_CMD, "connect 1 %lld", (long long)ctl_ms(T_SEE));
     PH_ASSERT(ph_starts(l, "err") && contains(l, "TIPC_E_MISMATCH"),
-              "connect of a consumer with four fields off answered '%s'", l);
+              "connect of a consumer with every field off answered '%s'", l);
     check_names(l, "dtype", "float32", "uint8");
     check_names(l, "shape", "8,8", "(256");
-    check_names(l, "backend", "torch", "numpy");
+    PH_ASSERT(!contains(l, "backend"), "a host pool's backend was checked: %s", l);
     check_history_names(l, 3, 5);
-    ph_log("four-field mismatch: %s", l);
+    ph_log("three-field mismatch: %s", l);
 
     ph_quit(c2, T_CMD);
     ph_quit(c, T_CMD);
@@ -1171,6 +1317,10 @@ static Suite *control_suite(void)
     Suite *s = suite_create("control");
     add(s, tcase_create("consumer_first_then_producer"), consumer_first_then_producer);
     add(s, tcase_create("producer_first_then_consumer"), producer_first_then_consumer);
+    add(s, tcase_create("attach_by_name_producer_first"), attach_by_name_producer_first);
+    add(s, tcase_create("attach_by_name_consumer_first"), attach_by_name_consumer_first);
+    add(s, tcase_create("attach_by_name_from_announcement"), attach_by_name_from_announcement);
+    add(s, tcase_create("attach_by_name_typo_hint"), attach_by_name_typo_hint);
     add(s, tcase_create("mismatch_each_field"), mismatch_each_field);
     add(s, tcase_create("second_producer_refused"), second_producer_refused);
     add(s, tcase_create("disconnect_on_clean_exit"), disconnect_on_clean_exit);

@@ -443,6 +443,52 @@ static int agent_main(void)
             tipc_metadata_destroy(md);
             continue;
         }
+        if (!strcmp(cmd, "open")) {
+            /* open <id> <pool> <wait_ms> [nodds|pid]: attach by name; answers
+             * "ok <dtype> <shape> <backend> <history>" or "err STATUS sentence". */
+            if (id < 0 || !a[1] || !a[2]) {
+                hio_reply("bad usage: open <id> <pool> <wait_ms> [nodds|pid]");
+                continue;
+            }
+            tipc_consumer_options o;
+            tipc_consumer_options_init(&o, TIPC_CONSUMER_OPTIONS_VERSION);
+            if (a[3] && !strcmp(a[3], "nodds"))
+                o.control_plane = 0;
+            tipc_consumer_destroy(g_cons[id]);
+            g_cons[id] = NULL;
+            tipc_status st = tipc_consumer_open(&g_cons[id], a[1], atoll(a[2]) * 1000000LL, &o);
+            if (st != TIPC_OK) {
+                hio_reply("err %s %s", tipc_status_name(st), hio_last_error());
+                continue;
+            }
+            const tipc_metadata *md = tipc_consumer_metadata(g_cons[id]);
+            char shape[128] = "";
+            size_t n = 0;
+            for (size_t i = 0; i < tipc_metadata_ndim(md); i++)
+                n += (size_t)snprintf(shape + n, sizeof shape - n, "%s%lld", i ? "x" : "",
+                                      (long long)tipc_metadata_dim(md, i));
+            hio_reply("ok %s %s %s %u", tipc_dtype_name(tipc_metadata_dtype(md)), shape,
+                      tipc_backend_name(tipc_metadata_backend(md)),
+                      (unsigned)tipc_metadata_history_len(md));
+            continue;
+        }
+        if (!strcmp(cmd, "readers")) {
+            /* readers <id>: "ok <n> <pid>..." from the pool's reader table. */
+            int64_t pids[64];
+            size_t n = 0;
+            tipc_status st = id < 0 || !g_cons[id] ? TIPC_E_INVALID
+                                                   : tipc_consumer_readers(g_cons[id], pids, 64, &n);
+            if (st != TIPC_OK) {
+                hio_reply("err %s %s", tipc_status_name(st), hio_last_error());
+                continue;
+            }
+            char list[64 * 12] = "";
+            size_t k = 0;
+            for (size_t i = 0; i < n && i < 64; i++)
+                k += (size_t)snprintf(list + k, sizeof list - k, " %lld", (long long)pids[i]);
+            hio_reply("ok %zu%s", n, list);
+            continue;
+        }
         if (!strcmp(cmd, "discover")) {
             if (!a[0] || !a[1] || !a[2] || !a[3]) {
                 hio_reply("bad usage: discover <wait_ms> <timeout_ms> <must> <prefix>");

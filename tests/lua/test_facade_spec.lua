@@ -286,18 +286,43 @@ describe("producer", function()
     p:close()
   end)
 
-  it("backend is part of the metadata: a torch pool reads from Lua, a numpy consumer mismatches", function()
+  it("backend is not part of a host pool's identity: numpy and torch consumers read a torch pool", function()
     local name = H.name("torch")
     local p = tipc.producer{ name = name, shape = { 2 }, dtype = "float32", backend = "torch" }
     assert.truthy(tostring(p):find(" torch ", 1, true), tostring(p))
     local c = tipc.consumer{ name = name, shape = { 2 }, dtype = "float32", backend = "torch" }
-    local wrong = tipc.consumer{ name = name, shape = { 2 }, dtype = "float32" } -- numpy
+    local other = tipc.consumer{ name = name, shape = { 2 }, dtype = "float32" } -- numpy
     p:put({ 1.5, 2.5 })
     assert.are.same({ 1.5, 2.5 }, c:get():totable())
+    assert.are.same({ 1.5, 2.5 }, other:get():totable())
+    local wrong = tipc.consumer{ name = name, shape = { 2 }, dtype = "float64", backend = "torch" }
     local ok, err = pcall(wrong.get, wrong)
     assert.is_false(ok)
-    assert.truthy(tostring(err):find("backend", 1, true), err)
-    wrong:close(); c:close(); p:close()
+    assert.truthy(tostring(err):find("dtype", 1, true), err)
+    assert.falsy(tostring(err):find("backend", 1, true), err)
+    wrong:close(); other:close(); c:close(); p:close()
+  end)
+
+  it("attaches by name: shape, dtype and history come from the producer", function()
+    local name = H.name("byname")
+    local p = tipc.producer{ name = name, shape = { 2, 3 }, dtype = "int32", history_len = 3,
+                             backend = "torch" }
+    p:put({ 1, 2, 3, 4, 5, 6 })
+    local c = assert(tipc.consumer_from_pool{ name = name, timeout = 5 })
+    assert.truthy(tostring(c):find("int32 (2,3) torch history 3", 1, true), tostring(c))
+    assert.are.same({ { 1, 2, 3 }, { 4, 5, 6 } }, c:get():totable())
+    local n = assert(tipc.consumer_from_pool{ name = name, timeout = 0, backend = "numpy",
+                                              control_plane = false })
+    assert.truthy(tostring(n):find("int32 (2,3) numpy history 3", 1, true), tostring(n))
+    assert.are.same({ 1, 2, 3 }, n:get():totable()[1])
+    -- a typo beside a live pool: nil plus a sentence naming the pool meant
+    local typo = name:gsub("byname", "bynmae")
+    local none, err = tipc.consumer_from_pool{ name = typo, timeout = 0.3 }
+    assert.is_nil(none)
+    assert.truthy(err:find("no producer of '" .. typo .. "'", 1, true), err)
+    assert.truthy(err:find("did you mean '" .. name .. "'?", 1, true), err)
+    assert.has_error(function() tipc.consumer_from_pool{ name = name, backend = "torch_cuda" } end)
+    n:close(); c:close(); p:close()
   end)
 
   it("a second live producer of the same name is refused", function()

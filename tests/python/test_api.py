@@ -98,7 +98,10 @@ def test_pool_metadata_equality(pool_name):
     assert a == b and hash(a) == hash(b)  # creator pid does not count
     assert a != PoolMetadata(n, (2, 4), "float32", "numpy", 2)
     assert a != PoolMetadata(n, (2, 3), "float64", "numpy", 2)
-    assert a != PoolMetadata(n, (2, 3), "float32", "torch", 2)
+    # the backend is not part of a host pool's identity; a device pool's is
+    t = PoolMetadata(n, (2, 3), "float32", "torch", 2)
+    assert a == t and hash(a) == hash(t)
+    assert a != PoolMetadata(n, (2, 3), "float32", "torch_cuda", 2)
     assert a != PoolMetadata(n, (2, 3), "float32", "numpy", 3)
     assert a != PoolMetadata(pool_name(), (2, 3), "float32", "numpy", 2)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import time
 import warnings
 from typing import Any, Callable, Optional, Sequence
 
@@ -207,7 +208,9 @@ _MD_FIELDS = (
 
 class PoolMetadata:
     """Description of a pool. Two metadata match when every field but
-    ``creator_pid`` and ``payload`` is equal.
+    ``creator_pid`` and ``payload`` is equal; the backend counts only for
+    torch_cuda (numpy and torch describe the same host pool, read as
+    different array types).
 
     Fields: name, shape, dtype_str, backend_type, history_len, device,
     element_size, total_size (bytes of all frames), shm_name, creator_pid,
@@ -408,7 +411,9 @@ class PoolMetadata:
         return True
 
     def __hash__(self) -> int:
-        return hash((self._name, self._shape, self._dtype_str, self._backend_type, self._history_len))
+        # Equal metadata hash alike: host backends (numpy, torch) compare equal.
+        return hash((self._name, self._shape, self._dtype_str, self._backend_type == "torch_cuda",
+                     self._history_len))
 
     def to_dict(self) -> dict:
         return {f: getattr(self, f) for f in _MD_FIELDS}
@@ -828,6 +833,93 @@ class TensorConsumer(_Closable):
             )
         md = MetadataCreator.from_sample(pool_name, sample, history_len, backend)
         return cls(md, keep_last, dds_participant, on_new_data_callback=callback, **kwargs)
+
+    @classmethod
+    def from_pool(
+        cls,
+        pool_name: str,
+        timeout: Optional[float] = 5.0,
+        keep_last: int = 10,
+        callback: Optional[Callable[[Any], None]] = None,
+        *,
+        backend: Optional[str] = None,
+        control_plane: bool = True,
+        trusted_owner: Optional[int] = None,
+    ) -> "TensorConsumer":
+        """A consumer of ``pool_name`` whose shape, dtype, history and device
+        come from the producer (its segment on this host, else its DDS
+        announcement), waiting up to ``timeout`` seconds (None: forever) for
+        it to appear.
+
+        ``backend`` picks the array type: None follows the producer; a host
+        pool (numpy or torch) can be read with either, so ``backend="numpy"``
+        gets numpy arrays from a torch pool. A torch_cuda pool is read as
+        torch_cuda only.
+
+        Raises NotConnectedError when no producer appears in time. While it
+        waits on a name nobody produces and a close name exists, it warns
+        once (RuntimeWarning: "no producer of 'camrea' ...; did you mean
+        'camera'?").
+        """
+        if not isinstance(pool_name, str) or "\x00" in pool_name:
+            raise InvalidArgumentError(f"pool name {pool_name!r} must be a string without NUL bytes")
+        if backend is not None and backend not in _b.BACKENDS:
+            raise InvalidArgumentError(
+                f"pool '{pool_name}': backend {backend!r} is not one of {', '.join(_b.BACKENDS)}"
+            )
+        if trusted_owner is not None and (
+            isinstance(trusted_owner, bool) or not isinstance(trusted_owner, int)
+        ):
+            raise InvalidArgumentError(
+                f"pool '{pool_name}': trusted_owner must be a uid (int) or None, not {trusted_owner!r}"
+            )
+        wait_ns = _timeout_ns(pool_name, "timeout", timeout)
+        uid = -1 if trusted_owner is None else trusted_owner
+        # In slices: a hint ("did you mean") is worth saying while still
+        # waiting, once, and Ctrl-C gets a chance between slices.
+        slice_ns = 1_000_000_000
+        deadline = None if wait_ns == _tipc.TIMEOUT_INFINITE else time.monotonic_ns() + max(wait_ns, 0)
+        warned = False
+        start = time.monotonic_ns()
+        while True:
+            left = slice_ns if deadline is None else max(0, min(slice_ns, deadline - time.monotonic_ns()))
+            if wait_ns < 0 and wait_ns != _tipc.TIMEOUT_INFINITE:
+                left = wait_ns  # the library's sentence refuses it
+            try:
+                handle = _tipc.Consumer.open(pool_name, left, int(control_plane), uid)
+                break
+            except NotConnectedError as e:
+                if "did you mean" in str(e) and not warned:
+                    warned = True
+                    warnings.warn(str(e), RuntimeWarning, stacklevel=2)
+                if deadline is not None and time.monotonic_ns() >= deadline:
+                    # The library's sentence counts the last slice only.
+                    hint = str(e).partition("; did you mean")
+                    waited = (time.monotonic_ns() - start) / 1e9
+                    raise NotConnectedError(
+                        f"no producer of '{pool_name}' (waited {waited:.2f} s)"
+                        + (hint[1] + hint[2] if hint[1] else "")
+                    ) from None
+        found = handle.metadata()
+        del handle
+        pool_backend = found.backend()
+        if backend is None:
+            backend = pool_backend
+        elif (backend == "torch_cuda") != (pool_backend == "torch_cuda"):
+            raise BackendMismatchError(
+                f"pool '{pool_name}': a {pool_backend} pool cannot be read as {backend} "
+                "(numpy and torch read host pools; torch_cuda reads device pools)"
+            )
+        shape = tuple(found.dim(i) for i in range(found.ndim()))
+        md = PoolMetadata(
+            found.name(), shape, found.dtype(), backend, found.history_len(),
+            found.device() if backend == "torch_cuda" else None,
+            creator_pid=found.creator_pid(),
+        )
+        return cls(
+            md, keep_last, None, on_new_data_callback=callback,
+            control_plane=control_plane, trusted_owner=trusted_owner,
+        )
 
     def _handle(self):
         if self._c is None:

@@ -337,6 +337,23 @@ class TensorConsumer:
         control_plane: bool = True,
         trusted_owner: Optional[int] = None,
     ) -> _Self: ...
+    @classmethod
+    def from_pool(
+        cls: Type[_Self],
+        pool_name: str,
+        timeout: Optional[float] = 5.0,
+        keep_last: int = 10,
+        callback: Optional[Callable[[Any], None]] = None,
+        *,
+        backend: Optional[_Backend] = None,
+        control_plane: bool = True,
+        trusted_owner: Optional[int] = None,
+    ) -> _Self:
+        """Attach by name: shape, dtype, history and device come from the
+        producer (segment here, else DDS announcement), waiting up to
+        ``timeout`` s (None: forever). ``backend`` None follows the producer;
+        numpy and torch both read host pools. NotConnectedError if none
+        appears; warns once when a close name exists ("did you mean")."""
     def set_callback(self, fn: Optional[Callable[[Any], None]]) -> None:
         """Call ``fn(frame)`` for each new frame from a library thread (None stops)."""
     @overload

@@ -4,12 +4,17 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char list_help[] =
-    "Usage: tipc list [--wait S] [--rate-window S] [--json]\n"
+    "Usage: tipc list [--wait S] [--settle S] [--rate-window S] [--json | --names]\n"
     "\n"
     "List every pool announced in the DDS domain: name, shape, dtype, backend,\n"
     "history length, producer pid and frame rate.\n"
+    "\n"
+    "Discovery ends as soon as it has settled: once pools were seen, when no new\n"
+    "one arrived for --settle seconds; at the latest after --wait seconds (also\n"
+    "when no pool exists at all).\n"
     "\n"
     "The rate counts the frames published during a short window, read from each\n"
     "pool's shared-memory segment (frame indices, and the producer's commit\n"
@@ -18,10 +23,14 @@ static const char list_help[] =
     "another user, a torch_cuda pool, or a producer that just left).\n"
     "\n"
     "Options:\n"
-    "  --wait S         let DDS discovery run S seconds first (default 1)\n"
+    "  --wait S         let DDS discovery run at most S seconds (default 1)\n"
+    "  --settle S       quiet period that ends discovery early (default 0.25;\n"
+    "                   0 = run the whole --wait)\n"
     "  --rate-window S  measure rates over S seconds (default 0.5; 0 = skip)\n"
     "  --json           print a JSON array of objects with the keys name, shape,\n"
     "                   dtype, backend, device, history, pid, shm_name, rate\n"
+    "  --names          print the names only, one per line (no rates; for\n"
+    "                   scripts and shell completion)\n"
     "  --domain N       DDS domain id (global option)\n"
     "  -h, --help       show this help\n";
 
@@ -31,11 +40,14 @@ static const char info_help[] =
     "Show the full metadata of pool POOL as announced by its producer (shape,\n"
     "dtype, element size, frame bytes, history, total bytes, backend, device,\n"
     "shared-memory name, producer pid) and, when its segment is reachable, the\n"
-    "index, timestamp and age of the newest frame.\n"
+    "index, timestamp and age of the newest frame, and the pids of the readers\n"
+    "attached to it (from the pool's reader table; a process with several\n"
+    "consumers appears once per consumer; this tool's own entry is left out).\n"
     "\n"
     "Options:\n"
     "  --wait S     wait up to S seconds for the pool to be announced (default 1)\n"
-    "  --json       print one JSON object\n"
+    "  --json       print one JSON object (readers: an array of pids, or null\n"
+    "               when the segment is not reachable)\n"
     "  --domain N   DDS domain id (global option)\n"
     "  -h, --help   show this help\n"
     "\n"
@@ -43,7 +55,74 @@ static const char info_help[] =
     "announcement is malformed (the reason is printed; with --json as\n"
     "{\"name\", \"announced\": true, \"malformed\": true, \"error\"}).\n";
 
-enum { OPT_WAIT = 0x200, OPT_JSON, OPT_RATE_WINDOW };
+enum { OPT_WAIT = 0x200, OPT_JSON, OPT_RATE_WINDOW, OPT_SETTLE, OPT_NAMES };
+
+/* Discovery until it has settled: repeated looks at the DDS directory, ended
+ * by --settle seconds without a new name once some pool was seen, or by
+ * @p wait_s. The result is the union of the looks (a fresh directory reader
+ * may still be receiving what another one already had). */
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(tipc_metadata_name(*(tipc_metadata *const *)a),
+                  tipc_metadata_name(*(tipc_metadata *const *)b));
+}
+
+static int discover_settled(struct cli *g, double wait_s, double settle_s, tipc_metadata ***list,
+                            size_t *count)
+{
+    if (settle_s <= 0)
+        return cli_discover(g, wait_s, list, count);
+    const int64_t deadline = cli_mono_ns() + (int64_t)(wait_s * 1e9);
+    const int64_t look = 50000000LL; /* each look lets discovery run 50 ms */
+    int64_t last_new = -1;
+    tipc_metadata **acc = NULL;
+    size_t n_acc = 0;
+    int rc = CLI_EXIT_OK;
+    for (;;) {
+        int64_t left = deadline - cli_mono_ns();
+        int64_t w = left < look ? (left > 0 ? left : 0) : look;
+        tipc_metadata **got = NULL;
+        size_t n = 0;
+        if ((rc = cli_discover(g, (double)w / 1e9, &got, &n)))
+            break;
+        tipc_metadata **grown = realloc(acc, (n_acc + n + 1) * sizeof *acc);
+        if (!grown) {
+            tipc_pool_list_free(got, n);
+            rc = cli_fail("out of memory");
+            break;
+        }
+        acc = grown;
+        size_t fresh = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t k = 0;
+            while (k < n_acc && strcmp(tipc_metadata_name(acc[k]), tipc_metadata_name(got[i])))
+                k++;
+            if (k == n_acc) {
+                acc[n_acc++] = got[i];
+                fresh++;
+            } else { /* the newer announcement (a restarted producer) */
+                tipc_metadata_destroy(acc[k]);
+                acc[k] = got[i];
+            }
+        }
+        free(got); /* its entries moved to acc */
+        int64_t now = cli_mono_ns();
+        if (fresh)
+            last_new = now;
+        if (cli_stop || now >= deadline ||
+            (last_new >= 0 && now - last_new >= (int64_t)(settle_s * 1e9)))
+            break;
+    }
+    if (rc) {
+        tipc_pool_list_free(acc, n_acc);
+        return rc;
+    }
+    if (n_acc > 1)
+        qsort(acc, n_acc, sizeof *acc, by_name);
+    *list = acc;
+    *count = n_acc;
+    return CLI_EXIT_OK;
+}
 
 struct rate_probe {
     tipc_consumer *c;
@@ -119,13 +198,15 @@ int cli_cmd_list(struct cli *g, int argc, char **argv)
     static const struct option opts[] = {
         {"wait", required_argument, NULL, OPT_WAIT},
         {"rate-window", required_argument, NULL, OPT_RATE_WINDOW},
+        {"settle", required_argument, NULL, OPT_SETTLE},
         {"json", no_argument, NULL, OPT_JSON},
+        {"names", no_argument, NULL, OPT_NAMES},
         {"domain", required_argument, NULL, CLI_OPT_DOMAIN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    double wait_s = CLI_DEFAULT_WAIT_S, window_s = 0.5;
-    int json = 0, c, rc;
+    double wait_s = CLI_DEFAULT_WAIT_S, window_s = 0.5, settle_s = 0.25;
+    int json = 0, names = 0, c, rc;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case OPT_WAIT:
@@ -136,7 +217,12 @@ int cli_cmd_list(struct cli *g, int argc, char **argv)
             if (cli_parse_double(optarg, 0, 60, &window_s))
                 return cli_usage("list", "--rate-window needs seconds in 0..60, got '%s'", optarg);
             break;
+        case OPT_SETTLE:
+            if (cli_parse_double(optarg, 0, 3600, &settle_s))
+                return cli_usage("list", "--settle needs seconds in 0..3600, got '%s'", optarg);
+            break;
         case OPT_JSON: json = 1; break;
+        case OPT_NAMES: names = 1; break;
         case CLI_OPT_DOMAIN:
             if ((rc = cli_set_domain(g, "list", optarg)))
                 return rc;
@@ -147,11 +233,20 @@ int cli_cmd_list(struct cli *g, int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage("list", "unexpected argument '%s'", argv[optind]);
+    if (json && names)
+        return cli_usage("list", "--json and --names exclude each other");
 
+    cli_install_signals();
     tipc_metadata **list = NULL;
     size_t n = 0;
-    if ((rc = cli_discover(g, wait_s, &list, &n)))
+    if ((rc = discover_settled(g, wait_s, settle_s, &list, &n)))
         return rc;
+    if (names) {
+        for (size_t i = 0; i < n; i++)
+            puts(tipc_metadata_name(list[i]));
+        tipc_pool_list_free(list, n);
+        return CLI_EXIT_OK;
+    }
     struct rate_probe *probes = calloc(n ? n : 1, sizeof *probes);
     if (!probes) {
         tipc_pool_list_free(list, n);
@@ -288,9 +383,20 @@ int cli_cmd_info(struct cli *g, int argc, char **argv)
     int reachable = 0, have_frame = 0;
     tipc_frame_info fi = {0, 0, 0, 0};
     tipc_consumer *con = NULL;
+    int64_t readers[64];
+    size_t n_readers = 0;
     tipc_status st = cli_open_local(md, &con);
     if (st == TIPC_OK) {
         reachable = 1;
+        size_t n = 0;
+        if (tipc_consumer_readers(con, readers, 64, &n) == TIPC_OK) {
+            int self_seen = 0; /* our own consumer's entry */
+            for (size_t i = 0; i < n && i < 64; i++)
+                if (readers[i] == (int64_t)getpid() && !self_seen)
+                    self_seen = 1;
+                else
+                    readers[n_readers++] = readers[i];
+        }
         tipc_view *v = NULL;
         st = tipc_consumer_acquire(con, 1, 0, &v);
         if (st == TIPC_OK && tipc_view_info(v, 0, &fi) == TIPC_OK && fi.valid)
@@ -324,8 +430,17 @@ int cli_cmd_info(struct cli *g, int argc, char **argv)
         fputs(", \"shm_name\": ", stdout);
         cli_json_string(stdout, tipc_metadata_shm_name(md));
         printf(", \"pid\": %lld, \"payload_bytes\": %zu, \"announced\": true, \"malformed\": false"
-               ", \"reachable\": %s, \"error\": ",
+               ", \"reachable\": %s, \"readers\": ",
                (long long)tipc_metadata_creator_pid(md), payload, reachable ? "true" : "false");
+        if (reachable) {
+            fputs("[", stdout);
+            for (size_t i = 0; i < n_readers; i++)
+                printf("%s%lld", i ? ", " : "", (long long)readers[i]);
+            fputs("]", stdout);
+        } else {
+            fputs("null", stdout);
+        }
+        fputs(", \"error\": ", stdout);
         if (*reason)
             cli_json_string(stdout, reason);
         else
@@ -351,6 +466,14 @@ int cli_cmd_info(struct cli *g, int argc, char **argv)
         printf("producer pid:   %lld\n", (long long)tipc_metadata_creator_pid(md));
         printf("payload bytes:  %zu\n", payload);
         printf("reachable:      %s%s%s\n", reachable ? "yes" : "no", *reason ? ": " : "", reason);
+        if (reachable) {
+            printf("readers:        %zu%s", n_readers, n_readers ? " (pids" : "");
+            for (size_t i = 0; i < n_readers; i++)
+                printf(" %lld", (long long)readers[i]);
+            printf("%s\n", n_readers ? ")" : "");
+        } else {
+            printf("readers:        -\n");
+        }
         if (have_frame) {
             printf("latest frame:   %llu (%llu frames written)\n", (unsigned long long)fi.index,
                    (unsigned long long)fi.index + 1);

@@ -19,9 +19,14 @@ static const char main_help[] =
     "  list     list every pool announced in the domain, with its frame rate\n"
     "  info     show the full metadata and state of one pool\n"
     "  hz       measure the frame rate of a pool (like 'ros2 topic hz')\n"
-    "  echo     print each new frame of a pool: index, stats and small values\n"
-    "  pub      publish synthetic frames into a new pool (a test producer)\n"
+    "  bw       measure the bandwidth of a pool (like 'ros2 topic bw')\n"
+    "  delay    measure the age of frames when seen (like 'ros2 topic delay')\n"
+    "  echo     print each new frame of a pool: index, stats and values (text,\n"
+    "           CSV or JSON; a slice of the frame)\n"
+    "  pub      publish frames into a new pool: synthetic, one value, or a .npy\n"
     "  gc       remove shared-memory files left behind by dead producers\n"
+    "  completion  print a shell completion script ('tipc completion bash')\n"
+    "  ros2     bridge pools and ROS 2 topics (export, import, types)\n"
     "  help     show the help of a command ('tipc help hz')\n"
     "\n"
     "Global options (also accepted after the command):\n"
@@ -48,6 +53,7 @@ struct command {
 static const struct command commands[] = {
     {"list", cli_cmd_list}, {"info", cli_cmd_info}, {"hz", cli_cmd_hz},
     {"echo", cli_cmd_echo}, {"pub", cli_cmd_pub},   {"gc", cli_cmd_gc},
+    {"bw", cli_cmd_bw},     {"delay", cli_cmd_delay}, {"completion", cli_cmd_completion}, {"ros2", cli_cmd_ros2},
 };
 
 static const struct command *find_command(const char *name)
@@ -92,7 +98,7 @@ int main(int argc, char **argv)
         }
     }
     if (optind >= argc)
-        return cli_usage(NULL, "missing command (one of: list, info, hz, echo, pub, gc)");
+        return cli_usage(NULL, "missing command (one of: list, info, hz, bw, delay, echo, pub, gc, ros2, completion)");
 
     const char *name = argv[optind];
     if (strcmp(name, "help") == 0) {
@@ -109,7 +115,7 @@ int main(int argc, char **argv)
     }
     const struct command *cmd = find_command(name);
     if (!cmd)
-        return cli_usage(NULL, "unknown command '%s' (one of: list, info, hz, echo, pub, gc)", name);
+        return cli_usage(NULL, "unknown command '%s' (one of: list, info, hz, bw, delay, echo, pub, gc, ros2, completion)", name);
 
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;

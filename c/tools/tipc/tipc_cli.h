@@ -107,6 +107,64 @@ uint16_t cli_double_to_bf16(double d);
 int64_t cli_mono_ns(void);
 void cli_sleep_ns(int64_t ns);
 
+/* The loop of hz, bw and delay: wait for each new frame of @p con, call
+ * ops->frame with its info and the CLOCK_REALTIME moment it was seen,
+ * ops->report once a second (fresh: frames seen since the last report, so 0
+ * means "no new frames"), ops->reset when the producer leaves. Ends after
+ * @p count reports (0: until Ctrl-C). Returns an exit code. */
+struct cli_monitor_ops {
+    void (*frame)(void *user, const tipc_frame_info *fi, int64_t seen_ns);
+    void (*report)(void *user, uint64_t fresh);
+    void (*reset)(void *user);
+};
+int cli_monitor_run(tipc_consumer *con, const char *cmd, const char *name, uint64_t count,
+                    const struct cli_monitor_ops *ops, void *user);
+
+/* Publication intervals over a sliding window of frames, counted by frame
+ * index (frames this reader did not see still count: a gap contributes its
+ * average interval) and timed by the producer's commit stamps. */
+struct cli_rate_obs {
+    uint64_t frames;
+    int64_t dt_ns;
+};
+struct cli_rate_window {
+    struct cli_rate_obs *ring;
+    size_t cap, head, len; /* entries ring[head .. head+len) */
+    uint64_t frames;       /* sum of frames over the entries */
+    uint64_t limit;        /* most frames kept */
+    uint64_t missed;       /* frames published but not observed individually */
+    int have_prev;
+    tipc_frame_info prev;
+};
+struct cli_rate_stats {
+    double rate, min_s, max_s, std_s;
+    uint64_t frames, missed;
+};
+int cli_rate_window_init(struct cli_rate_window *w, uint64_t limit); /* -1: out of memory */
+void cli_rate_window_free(struct cli_rate_window *w);
+void cli_rate_window_reset(struct cli_rate_window *w);
+void cli_rate_window_frame(struct cli_rate_window *w, const tipc_frame_info *fi);
+/* -1 while fewer than two frames are in the window. */
+int cli_rate_window_stats(const struct cli_rate_window *w, struct cli_rate_stats *out);
+
+/* A JSON number, or null for NaN and infinities (JSON has neither). */
+void cli_json_number(FILE *f, double v, int digits);
+
+/* A .npy file read whole: dtype, shape (up to TIPC_MAX_DIMS + 1 axes: a
+ * frame, or a sequence of frames) and C-order data in this host's byte order.
+ * cli_npy_read returns -1 with a sentence in @p why when the file is not
+ * one that can be published (other byte order, Fortran order, structured or
+ * non-numeric dtype, truncated). */
+struct cli_npy {
+    tipc_dtype dtype;
+    size_t ndim;
+    int64_t shape[TIPC_MAX_DIMS + 1];
+    unsigned char *data;
+    size_t bytes;
+};
+int cli_npy_read(const char *path, struct cli_npy *out, char *why, size_t size);
+void cli_npy_free(struct cli_npy *n);
+
 /* Subcommands: argv[0] is the subcommand name. Return an exit code. */
 int cli_cmd_list(struct cli *g, int argc, char **argv);
 int cli_cmd_info(struct cli *g, int argc, char **argv);
@@ -114,5 +172,9 @@ int cli_cmd_hz(struct cli *g, int argc, char **argv);
 int cli_cmd_echo(struct cli *g, int argc, char **argv);
 int cli_cmd_pub(struct cli *g, int argc, char **argv);
 int cli_cmd_gc(struct cli *g, int argc, char **argv);
+int cli_cmd_bw(struct cli *g, int argc, char **argv);
+int cli_cmd_delay(struct cli *g, int argc, char **argv);
+int cli_cmd_completion(struct cli *g, int argc, char **argv);
+int cli_cmd_ros2(struct cli *g, int argc, char **argv);
 
 #endif /* TIPC_CLI_H */

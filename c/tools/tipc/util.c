@@ -280,6 +280,14 @@ void cli_json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+void cli_json_number(FILE *f, double v, int digits)
+{
+    if (isfinite(v))
+        fprintf(f, "%.*g", digits, v);
+    else
+        fputs("null", f);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Elements                                                                 */
 /* ------------------------------------------------------------------------ */
