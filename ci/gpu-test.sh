@@ -41,7 +41,8 @@ cmake --build "$build" -j"$(nproc)"
 export PYTHONPATH="$build/bindings/python/pkg"
 status=0
 "$py" -m pytest -q -p no:cacheprovider "$root/tests/gpu" || status=1
-(cd "$build" && ctest -R 'tipc_unit' --output-on-failure) || status=1
+# packaging.torch2_dlpack: DLPack against this machine's torch 2 (skipped, and said so, without one)
+(cd "$build" && ctest -R 'tipc_unit|packaging.torch2_dlpack' --output-on-failure) || status=1
 if [[ ${1:-} == --bench || ${2:-} == --bench ]]; then
     "$py" "$root/bench/bench_cuda.py" || status=1
 fi
