@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 import pytest
-from torch_or_skip import torch
+from torch_or_skip import HAVE_TORCH, torch
 
 import tensor_ipc
 from tensor_ipc import (
@@ -195,7 +195,7 @@ def test_mismatched_consumer_names_every_field(pool_name):
             finally:
                 c.cleanup()
         # the backend is not part of a host pool's identity: a torch reader reads
-        if torch is not None:
+        if HAVE_TORCH:
             with TensorConsumer(PoolMetadata(n, (2, 3), "float32", "torch", 3)) as t:
                 assert (t.get().numpy() == 1).all()
         # PoolMetadata.check_matches says the same without a pool

@@ -8,7 +8,8 @@ under ``torch`` (``torch.zeros(...)``) skips the running test with the reason
 "PyTorch is not installed", uses at import time (``torch.bfloat16`` in a
 parametrize list) give another stand-in, and
 ``isinstance(x, torch.Tensor)`` is False; conftest.py also skips every test
-whose name or parameters mention torch. Skipped tests show in pytest's
+whose name or parameters mention torch. The stand-in is not None: test
+``HAVE_TORCH`` to branch on whether PyTorch is there. Skipped tests show in pytest's
 summary (-rs); none counts as passed.
 """
 
