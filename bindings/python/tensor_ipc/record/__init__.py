@@ -1,0 +1,345 @@
+"""Record pools into MCAP files, and read recordings back (``tensor_ipc.record``).
+
+::
+
+    from tensor_ipc import record
+    with record.Recorder("run.mcap", ["cam", "imu"]) as rec:   # every frame, until stop()
+        ...
+    print(rec.summary())
+    stamps, frames = record.read("run.mcap", "imu")            # numpy arrays for training
+
+The file is an MCAP file that ROS 2 tools open (docs/record.md has the
+layout). The command line is ``python -m tensor_ipc.record`` (``tipc record``);
+replay is ``tensor_ipc.play``.
+
+Each pool is read by its own thread through zero-copy views: a frame is held
+only while it is serialised into its message; one writer thread owns the
+file. Every frame whose stamp is not older than the recording's start is
+recorded (``latest_only``: the newest frame at ``rate`` Hz); a frame the
+recorder could not read before the producer overwrote it is counted as
+dropped. A pool that does not exist yet is waited for, and a producer that
+restarts is followed (both incarnations are recorded).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .. import PoolMetadata, TensorConsumer
+from .. import capi as _capi
+from ..errors import NotConnectedError, TensorIPCError, TimeoutError
+from . import _layout as L
+from ._layout import FormatError
+from ._progress import PoolCount, Reporter, summary_table
+from ._reader import Recording
+
+__all__ = ["Recorder", "Recording", "FormatError", "read", "iter_frames", "parse_pool_spec"]
+
+PoolArg = Union[str, PoolMetadata]
+
+
+def parse_pool_spec(spec: str) -> Union[str, PoolMetadata]:
+    """``name`` (found by discovery) or ``name:dtype:shape[:history[:backend]]``
+    with shape as ``480x640x3`` (a pool given in full, nothing discovered)."""
+    parts = spec.split(":")
+    if len(parts) == 1:
+        return spec
+    if not 3 <= len(parts) <= 5:
+        raise ValueError(f"pool spec {spec!r}: use NAME or NAME:DTYPE:SHAPE[:HISTORY[:BACKEND]]")
+    name, dtype, shape = parts[:3]
+    try:
+        dims = tuple(int(d) for d in re.split(r"[x,]", shape) if d != "") if shape else ()
+        history = int(parts[3]) if len(parts) > 3 else 1
+    except ValueError:
+        raise ValueError(f"pool spec {spec!r}: shape and history must be integers "
+                         "(e.g. cam:uint8:480x640x3:4)") from None
+    backend = parts[4] if len(parts) > 4 else "numpy"
+    return PoolMetadata(name, dims, dtype, backend, history)
+
+
+def _discover(name: str, timeout_s: float) -> Optional[PoolMetadata]:
+    """The announced metadata of pool ``name``, or None if not announced in time."""
+    if not hasattr(_capi, "discover_pool"):
+        raise TensorIPCError(
+            f"pool '{name}': this build of the binding cannot discover pools by name; "
+            "give the pool in full as NAME:DTYPE:SHAPE[:HISTORY] (e.g. cam:uint8:480x640x3:4)"
+        )
+    try:
+        c = _capi.discover_pool(name, int(timeout_s * 1e9))
+    except (NotConnectedError, TimeoutError):
+        return None
+    if c is None:
+        return None
+    return _metadata_of(c)
+
+
+def _metadata_of(c) -> PoolMetadata:
+    """PoolMetadata of the binding's Metadata object."""
+    device = c.device()
+    return PoolMetadata(c.name(), tuple(c.dim(i) for i in range(c.ndim())), c.dtype(),
+                        c.backend(), c.history_len(), None if device == "cpu" else device)
+
+
+class _Tap(threading.Thread):
+    """Reads one pool and hands its frames to the sink as messages."""
+
+    def __init__(self, rec: "Recorder", pool: PoolArg) -> None:
+        name = pool.name if isinstance(pool, PoolMetadata) else pool
+        super().__init__(name=f"tipc-record {name}", daemon=True)
+        self.rec = rec
+        self.pool = pool
+        self.count = PoolCount(name)
+        self.error: Optional[str] = None
+        self.channel: Optional[int] = None
+
+    def run(self) -> None:
+        try:
+            self._run()
+        except BaseException as e:  # noqa: BLE001 - reported by the recorder
+            self.error = f"pool '{self.count.name}': {e}"
+            self.count.state = "failed"
+            self.rec._stop.set()
+
+    def _resolve(self) -> Optional[PoolMetadata]:
+        if isinstance(self.pool, PoolMetadata):
+            return self.pool
+        while not self.rec._stop.is_set():
+            md = _discover(self.pool, 0.5)
+            if md is not None:
+                return md
+        return None
+
+    def _run(self) -> None:
+        rec, cnt = self.rec, self.count
+        md = self._resolve()
+        if md is None:
+            return
+        if md.backend_type == "torch_cuda":
+            raise TensorIPCError("GPU (torch_cuda) pools cannot be recorded: the recorder reads "
+                                 "frames in host memory")
+        ros_type, enc = L.ros2_type_of(md) if rec.ros2_types else (None, None)
+        self.msg_type, self.encoding = ros_type, enc
+        self.channel = rec._sink.add_channel(
+            L.topic_of(md.name), ros_type or L.TENSOR_TYPE,
+            L.ros2_definition(ros_type) if ros_type else L.TENSOR_DEFINITION,
+            L.channel_metadata(md, ros_type, enc))
+        self.md = md
+        consumer = TensorConsumer(md)
+        try:
+            self._loop(consumer)
+        finally:
+            consumer.cleanup()
+
+    def _encode(self, frame) -> bytes:
+        if self.msg_type is None:
+            return L.tensor_header(self.md, frame.timestamp_ns) + memoryview(frame).cast("B")
+        return _capi.ros2_encode(self.md._c, frame, frame.timestamp_ns, self.msg_type,
+                                 self.encoding, None, None)
+
+    def _loop(self, consumer: TensorConsumer) -> None:
+        rec, cnt, md = self.rec, self.count, self.md
+        handle = consumer._handle()
+        hist = md.history_len
+        last: Optional[int] = None  # newest index recorded of this incarnation
+        connected = False
+        period = 1.0 / rec.rate if rec.latest_only else None
+        next_t = time.monotonic()
+        while not rec._stop.is_set():
+            if period is None:
+                got = consumer.wait(timeout=0.1)
+            else:
+                next_t += period
+                delay = next_t - time.monotonic()
+                if delay < 0:
+                    next_t = time.monotonic()
+                elif rec._stop.wait(delay):
+                    break
+                got = True
+            now_connected = bool(handle.is_connected())
+            if connected and not now_connected:
+                last = None  # the producer left: a new one starts its indices again
+                cnt.state = "waiting"
+            connected = now_connected
+            if not got:
+                continue
+            latest = consumer.latest_index()
+            if latest is None:
+                continue
+            if last is not None and latest < last:
+                last = None  # a new incarnation already past the reconnect
+            if period is not None:
+                n = 1
+            elif last is None:
+                n = min(latest + 1, hist)
+            else:
+                n = min(latest - last, hist)
+            if n <= 0:
+                continue
+            frames = consumer.acquire(n, latest_first=False)
+            if frames is None:
+                continue
+            if last is None:
+                cnt.incarnations += 1
+                cnt.state = "live"
+            out: List[Tuple[int, int, bytes]] = []
+            try:
+                for f in frames:
+                    if f is None or (last is not None and f.index <= last):
+                        continue
+                    if f.timestamp_ns < rec.start_ns:
+                        continue  # written before this recording began
+                    if last is not None and f.index > last + 1 and period is None:
+                        cnt.dropped += f.index - last - 1
+                    out.append((f.timestamp_ns, f.index, self._encode(f)))
+                    last = f.index
+            finally:
+                for f in frames:
+                    if f is not None:
+                        f.release()  # releases the whole view
+                        break
+            for stamp, index, data in out:
+                if rec._sink.put(self.channel, stamp, index, data):
+                    cnt.add(len(data), stamp)
+
+
+class Recorder:
+    """Records pools into an MCAP file until ``stop()``.
+
+    ``pools``: names (their metadata is discovered; waited for), PoolMetadata,
+    or spec strings (parse_pool_spec). ``latest_only`` with ``rate`` (Hz)
+    records the newest frame at that rate instead of every frame.
+    ``compression``: "none" (default: the disk, not the CPU, limits a
+    recording of images), "zstd" or "lz4". ``ros2_types=False`` writes every
+    pool as tensor_ipc/msg/Tensor.
+    """
+
+    def __init__(self, path: Union[str, os.PathLike], pools: Sequence[PoolArg], *,
+                 latest_only: bool = False, rate: Optional[float] = None,
+                 compression: str = "none", chunk_bytes: int = 4 << 20,
+                 chunk_seconds: float = 1.0, max_queue_bytes: int = 512 << 20,
+                 ros2_types: bool = True, crcs: bool = True) -> None:
+        from ._sink import Sink  # mcap is imported here, where it is needed
+
+        if not pools:
+            raise ValueError("record: name at least one pool")
+        pools = [parse_pool_spec(p) if isinstance(p, str) else p for p in pools]
+        names = [p.name if isinstance(p, PoolMetadata) else p for p in pools]
+        if len(set(names)) != len(names):
+            raise ValueError(f"record: a pool is named twice ({', '.join(names)})")
+        if latest_only and not (rate and rate > 0):
+            raise ValueError("record: latest_only needs a rate in Hz (> 0)")
+        self.path = os.fspath(path)
+        self.latest_only = latest_only
+        self.rate = rate
+        self.ros2_types = ros2_types
+        self._stop = threading.Event()
+        self.start_ns = time.time_ns()
+        self.t0 = time.monotonic()
+        self._sink = Sink(self.path, compression=compression, chunk_bytes=chunk_bytes,
+                          chunk_seconds=chunk_seconds, max_queue_bytes=max_queue_bytes,
+                          crcs=crcs, library=f"tensor_ipc {_capi.version_string()}")
+        self._taps = [_Tap(self, p) for p in pools]
+        self.counts: Dict[str, PoolCount] = {t.count.name: t.count for t in self._taps}
+        self.error: Optional[str] = None
+        self._closed = False
+        for t in self._taps:
+            t.start()
+
+    @property
+    def running(self) -> bool:
+        return not self._stop.is_set() and self._sink.error is None
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Wait until the recording stops by itself (an error) or ``timeout``; True if stopped."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.running:
+            left = 0.2 if deadline is None else min(0.2, deadline - time.monotonic())
+            if left <= 0:
+                return False
+            self._stop.wait(left)
+        return True
+
+    def stop(self) -> Optional[str]:
+        """Stop reading, write the rest, the summary and the footer. Returns
+        None when the file is complete, else the sentence saying what failed
+        (also in ``error``). Idempotent."""
+        if self._closed:
+            return self.error
+        self._closed = True
+        self._stop.set()
+        for t in self._taps:
+            t.join()
+        sink_error = self._sink.close()
+        self.seconds = time.monotonic() - self.t0
+        errors = [t.error for t in self._taps if t.error] + ([sink_error] if sink_error else [])
+        self.error = "; ".join(errors) if errors else None
+        return self.error
+
+    def lost(self) -> Dict[str, int]:
+        """Frames read but not in the file (writer behind, or after a write error), per pool."""
+        out = {}
+        for t in self._taps:
+            if t.channel is not None:
+                out[t.count.name] = (self._sink.lost.get(t.channel, 0)
+                                     + self._sink.overflow.get(t.channel, 0))
+        return out
+
+    def summary(self) -> str:
+        seconds = getattr(self, "seconds", time.monotonic() - self.t0)
+        return summary_table(f"recorded {self.path}", self.counts.values(), seconds,
+                             {"not saved": self.lost(),
+                              "restarts": {k: max(0, c.incarnations - 1)
+                                           for k, c in self.counts.items()}})
+
+    def reporter(self, **kw: Any) -> Reporter:
+        return Reporter("recording", self.counts, **kw)
+
+    def __enter__(self) -> "Recorder":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def read(path: Union[str, os.PathLike], pool: str) -> Tuple[np.ndarray, np.ndarray]:
+    """All frames of ``pool`` in a recording: ``(stamps, frames)``, stamps an
+    int64 array of ns, frames an array of shape (N,) + the pool's shape and
+    its dtype (bfloat16 as uint16). A damaged file gives what is intact (the
+    damage is warned about: RuntimeWarning)."""
+    rec = Recording(path)
+    if pool not in rec.channels:
+        raise FormatError(f"recording '{rec.path}' has no pool '{pool}' "
+                          f"(it has {', '.join(sorted(rec.channels))})")
+    stamps: List[int] = []
+    frames: List[np.ndarray] = []
+    for stamp, frame in _iter(rec, pool):
+        stamps.append(stamp)
+        frames.append(frame)
+    ch = rec.channels[pool]
+    out = np.empty((len(frames),) + ch.shape, ch.dtype)
+    for i, f in enumerate(frames):
+        out[i] = f
+    return np.asarray(stamps, np.int64), out
+
+
+def iter_frames(path: Union[str, os.PathLike], pool: str) -> Iterator[Tuple[int, np.ndarray]]:
+    """(stamp ns, frame) of ``pool`` one at a time (frames are read-only
+    views of the message where the format allows: copy to keep them)."""
+    rec = Recording(path)
+    return _iter(rec, pool)
+
+
+def _iter(rec: Recording, pool: str) -> Iterator[Tuple[int, np.ndarray]]:
+    import warnings
+
+    for info, msg in rec.messages([pool]):
+        stamp, frame = info.decode(msg.data)
+        yield msg.log_time, frame
+    for p in rec.problems:
+        warnings.warn(p, RuntimeWarning, stacklevel=3)
