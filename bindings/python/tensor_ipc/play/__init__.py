@@ -32,8 +32,8 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from .. import TensorProducer
 from ..record import _layout as L
+from ..record import _need_mcap
 from ..record._progress import PoolCount, Reporter, summary_table
-from ..record._reader import Recording
 
 __all__ = ["Player", "play"]
 
@@ -51,6 +51,9 @@ class Player:
                  hold: float = 0.0, start_delay: float = 0.0) -> None:
         if rate < 0:
             raise ValueError("play: rate must be >= 0 (0: as fast as possible)")
+        _need_mcap()
+        from ..record._reader import Recording
+
         self.recording = Recording(path)
         self.path = self.recording.path
         names = list(self.recording.channels) if not pools else list(pools)

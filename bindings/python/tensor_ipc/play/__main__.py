@@ -34,11 +34,12 @@ def main(argv=None) -> int:
     if args.rate <= 0:
         ap.error("--rate must be > 0 (use --fast for as fast as possible)")
 
+    from ..record import MCAP_MISSING
+
     try:
         import mcap  # noqa: F401
     except ImportError:
-        print(f"tipc play: the Python package 'mcap' is missing for {sys.executable}; "
-              f"install it with: {sys.executable} -m pip install mcap", file=sys.stderr)
+        print(f"tipc play: " + MCAP_MISSING.format(python=sys.executable), file=sys.stderr)
         return 1
     from . import Player
 

@@ -37,11 +37,34 @@ from ..errors import NotConnectedError, TensorIPCError, TimeoutError
 from . import _layout as L
 from ._layout import FormatError
 from ._progress import PoolCount, Reporter, summary_table
-from ._reader import Recording
 
 __all__ = ["Recorder", "Recording", "FormatError", "read", "iter_frames", "parse_pool_spec"]
 
 PoolArg = Union[str, PoolMetadata]
+
+MCAP_MISSING = ("the Python package 'mcap' is missing for {python}; "
+                "install it with: {python} -m pip install mcap")
+
+
+def _need_mcap() -> None:
+    """A clear ImportError (naming the pip command) when mcap is missing."""
+    try:
+        import mcap  # noqa: F401
+    except ImportError:
+        import sys
+
+        raise ImportError(MCAP_MISSING.format(python=sys.executable)) from None
+
+
+def __getattr__(name: str):
+    # Recording needs mcap: imported on first use, so that this package (and
+    # the command's own check) loads without it.
+    if name == "Recording":
+        _need_mcap()
+        from ._reader import Recording
+
+        return Recording
+    raise AttributeError(name)
 
 
 def parse_pool_spec(spec: str) -> Union[str, PoolMetadata]:
@@ -224,7 +247,8 @@ class Recorder:
                  compression: str = "none", chunk_bytes: int = 4 << 20,
                  chunk_seconds: float = 1.0, max_queue_bytes: int = 512 << 20,
                  ros2_types: bool = True, crcs: bool = True) -> None:
-        from ._sink import Sink  # mcap is imported here, where it is needed
+        _need_mcap()
+        from ._sink import Sink
 
         if not pools:
             raise ValueError("record: name at least one pool")
@@ -312,6 +336,9 @@ def read(path: Union[str, os.PathLike], pool: str) -> Tuple[np.ndarray, np.ndarr
     int64 array of ns, frames an array of shape (N,) + the pool's shape and
     its dtype (bfloat16 as uint16). A damaged file gives what is intact (the
     damage is warned about: RuntimeWarning)."""
+    _need_mcap()
+    from ._reader import Recording
+
     rec = Recording(path)
     if pool not in rec.channels:
         raise FormatError(f"recording '{rec.path}' has no pool '{pool}' "
@@ -331,11 +358,13 @@ def read(path: Union[str, os.PathLike], pool: str) -> Tuple[np.ndarray, np.ndarr
 def iter_frames(path: Union[str, os.PathLike], pool: str) -> Iterator[Tuple[int, np.ndarray]]:
     """(stamp ns, frame) of ``pool`` one at a time (frames are read-only
     views of the message where the format allows: copy to keep them)."""
-    rec = Recording(path)
-    return _iter(rec, pool)
+    _need_mcap()
+    from ._reader import Recording
+
+    return _iter(Recording(path), pool)
 
 
-def _iter(rec: Recording, pool: str) -> Iterator[Tuple[int, np.ndarray]]:
+def _iter(rec, pool: str) -> Iterator[Tuple[int, np.ndarray]]:
     import warnings
 
     for info, msg in rec.messages([pool]):

@@ -39,11 +39,12 @@ def main(argv=None) -> int:
     if args.rate and not args.latest_only:
         ap.error("--rate applies to --latest-only")
 
+    from ..record import MCAP_MISSING
+
     try:
         import mcap  # noqa: F401
     except ImportError:
-        print(f"tipc record: the Python package 'mcap' is missing for {sys.executable}; "
-              f"install it with: {sys.executable} -m pip install mcap", file=sys.stderr)
+        print(f"tipc record: " + MCAP_MISSING.format(python=sys.executable), file=sys.stderr)
         return 1
     from . import Recorder, parse_pool_spec
 
