@@ -31,6 +31,7 @@ import time
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from .. import TensorProducer
+from .. import capi as _capi
 from ..record import _layout as L
 from ..record import _need_mcap
 from ..record._progress import PoolCount, Reporter, summary_table
@@ -63,6 +64,9 @@ class Player:
                 f"recording '{self.path}' has no pool {', '.join(missing)} "
                 f"(it has {', '.join(sorted(self.recording.channels))})")
         self.pools = names
+        if keep_stamps and not hasattr(_capi.Producer, "commit_at"):
+            raise L.FormatError("play: keep_stamps needs Producer.commit_at, which this build "
+                                "of the binding lacks")
         self.rate, self.loop, self.keep_stamps = rate, loop, keep_stamps
         self.hold, self.start_delay = hold, start_delay
         self.counts: Dict[str, PoolCount] = {n: PoolCount(n) for n in names}
@@ -73,6 +77,7 @@ class Player:
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self._producers: Dict[str, TensorProducer] = {}
+        self._step_it = None
         self.t0 = time.monotonic()
         self.seconds = 0.0
 
@@ -107,17 +112,45 @@ class Player:
         except Exception as e:  # noqa: BLE001 - reported to the caller
             self.error = str(e)
         finally:
-            for p in self._producers.values():
-                p.cleanup()
-            self._producers.clear()
+            self.close()
             self.seconds = time.monotonic() - self.t0
+
+    def open(self) -> None:
+        """Create the pools (done by run/start; call it to use step())."""
+        for name in self.pools:
+            if name not in self._producers:
+                self._producers[name] = TensorProducer(self.recording.channels[name].metadata)
+                self.counts[name].state = "live"
+
+    def step(self) -> Optional[tuple]:
+        """Put the next frame now, whatever its time (frame-by-frame
+        debugging, tests): returns (pool, stamp) or None after the last one.
+        Stamps: as in run(), with the put time as replay time. close() ends it."""
+        self.open()
+        if self._step_it is None:
+            self._step_it = self.recording.messages(self.pools)
+        for info, msg in self._step_it:
+            self._put(info, msg.data, msg.log_time if self.keep_stamps else time.time_ns())
+            return info.name, msg.log_time
+        self.problems = list(self.recording.problems)
+        return None
+
+    def close(self) -> None:
+        """Close the pools of open()/step()."""
+        for p in self._producers.values():
+            p.cleanup()
+        self._producers.clear()
+
+    def __enter__(self) -> "Player":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+        self.close()
 
     def _run(self) -> None:
         rec = self.recording
-        for name in self.pools:
-            md = rec.channels[name].metadata
-            self._producers[name] = TensorProducer(md)
-            self.counts[name].state = "live"
+        self.open()
         if self.start_delay > 0 and self._stop.wait(self.start_delay):
             return
         self.t0 = time.monotonic()
@@ -165,8 +198,6 @@ class Player:
             if hasattr(h, "commit_at"):
                 h.commit_at(stamp)
             else:  # a binding without commit_at: the put time is the stamp
-                if self.keep_stamps:
-                    raise L.FormatError("keep_stamps needs Producer.commit_at in the binding")
                 h.commit()
         except BaseException:
             h.discard()
