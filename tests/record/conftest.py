@@ -83,13 +83,15 @@ class Procs:
         return self(sys.executable, *argv, **kw)
 
     def end(self) -> None:
-        for p in self.procs:
+        for p in self.procs:  # SIGTERM first: producers then remove their pools
             if p.poll() is None:
-                p.send_signal(signal.SIGKILL)
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs:
             try:
                 p.communicate(timeout=10)
-            except Exception:
-                pass
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.communicate()
 
 
 @pytest.fixture

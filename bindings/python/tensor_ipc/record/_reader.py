@@ -14,7 +14,7 @@ import os
 import struct
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-from mcap.exceptions import McapError
+from mcap.exceptions import EndOfFile, McapError
 from mcap.reader import make_reader
 from mcap.records import Channel, Chunk, Message, Schema
 from mcap.stream_reader import CRCValidationError, StreamReader, breakup_chunk
@@ -88,15 +88,23 @@ class Recording:
             chunk_no = 0
             it = reader.records
             while True:
+                start = f.tell()  # where the next record begins
                 try:
                     rec = next(it)
                 except StopIteration:
                     return
-                except (McapError, struct.error, ValueError, EOFError, UnicodeDecodeError) as e:
-                    self._note(
-                        f"cut off or damaged after {f.tell()} of {size} bytes "
-                        f"({type(e).__name__}: {e or 'end of file'}); everything before was read"
-                    )
+                except EndOfFile:
+                    if start == size:
+                        self._note(f"the file ends after {size} bytes on a record boundary, "
+                                   "without its summary and footer; every record in it was read")
+                    else:
+                        self._note(f"the file is cut off: the record at byte {start} is "
+                                   f"incomplete ({size} bytes in all); everything before it was read")
+                    return
+                except (McapError, struct.error, ValueError, UnicodeDecodeError) as e:
+                    self._note(f"the record at byte {start} of {size} is damaged "
+                               f"({type(e).__name__}: {e}); reading stops there, everything "
+                               "before it was read")
                     return
                 if isinstance(rec, Chunk):
                     chunk_no += 1
