@@ -868,6 +868,16 @@ tipc_status tipc__ros2_map_sample(tipc__ros2_map *m, const void **out_sample, co
     return TIPC_OK;
 }
 
+size_t tipc__ros2_map_serialized_size(const tipc__ros2_map *m)
+{
+    dds_ostreamLE_t os;
+    dds_ostreamLE_init(&os, (uint32_t)(m->md.frame_bytes + 256), CDR_ENC_VERSION_1);
+    dds_stream_writeLE(&os, (const char *)&m->s, m->type->desc->m_ops);
+    size_t n = 4 + os.x.m_index;
+    dds_ostreamLE_fini(&os);
+    return n;
+}
+
 tipc_status tipc_ros2_encode(void *buf, size_t cap, size_t *out_size, const tipc_metadata *md,
                              const void *frame, int64_t stamp_ns, const tipc_ros2_options *opts)
 {

@@ -36,6 +36,10 @@ const tipc__ros2_type *tipc__ros2_map_type(const tipc__ros2_map *m);
 tipc_status tipc__ros2_map_sample(tipc__ros2_map *m, const void **out_sample,
                                   const void *frame, int64_t stamp_ns);
 
+/* Bytes of the message last filled by tipc__ros2_map_sample, header included
+ * (serialises it once to count). */
+size_t tipc__ros2_map_serialized_size(const tipc__ros2_map *m);
+
 /* tipc_ros2_decode for a known type; @p what names the source in sentences
  * ("topic 'rt/cam'"). TIPC_E_CORRUPT: malformed; TIPC_E_UNSUPPORTED: valid
  * but without an array form. */

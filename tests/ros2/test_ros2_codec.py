@@ -207,3 +207,14 @@ def test_registered_conversions_are_used_by_msgify_and_numpify():
 
 def test_version_is_the_build_trees():
     assert tensor_ipc.__file__.startswith(__import__("os").environ["TIPC_EXPECT_PKG"])
+
+
+def test_docs_list_exactly_the_type_table():
+    import os
+    import re
+
+    page = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "ros2.md")
+    text = open(page, encoding="utf-8").read()
+    rows = dict(re.findall(r"^\| `([a-z_]+/msg/\w+)` \| (.*) \|$", text, flags=re.M))
+    table = {t.name: t.shapes for t in rosext.ros_types()}
+    assert {k: v.replace("\\|", "|") for k, v in rows.items()} == table
