@@ -110,7 +110,7 @@ tipc_status tipc_producer_loan(tipc_producer *p, void **out_data, size_t *out_si
     return TIPC_OK;
 }
 
-tipc_status tipc_producer_commit(tipc_producer *p, uint64_t *out_index)
+static tipc_status commit(tipc_producer *p, int have_stamp, int64_t stamp_ns, uint64_t *out_index)
 {
     TIPC_CHECK_ARG(p, "producer is NULL");
     if (!p->loan_out)
@@ -119,7 +119,8 @@ tipc_status tipc_producer_commit(tipc_producer *p, uint64_t *out_index)
     tipc_status st = tipc__mem_flush(&p->pool->mem, p->md.name);
     if (st)
         return st;
-    int64_t stamp = tipc__ring_commit(p->pool->ring, p->next_index);
+    int64_t stamp = have_stamp ? tipc__ring_commit_at(p->pool->ring, p->next_index, stamp_ns)
+                               : tipc__ring_commit(p->pool->ring, p->next_index);
     p->loan_out = 0;
     if (p->announce)
         tipc__dds_pub_progress(p->announce, p->next_index, stamp);
@@ -127,6 +128,16 @@ tipc_status tipc_producer_commit(tipc_producer *p, uint64_t *out_index)
         *out_index = p->next_index;
     p->next_index++;
     return TIPC_OK;
+}
+
+tipc_status tipc_producer_commit(tipc_producer *p, uint64_t *out_index)
+{
+    return commit(p, 0, 0, out_index);
+}
+
+tipc_status tipc_producer_commit_at(tipc_producer *p, int64_t timestamp_ns, uint64_t *out_index)
+{
+    return commit(p, 1, timestamp_ns, out_index);
 }
 
 tipc_status tipc_producer_discard(tipc_producer *p)

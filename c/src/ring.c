@@ -394,9 +394,13 @@ void tipc__ring_discard(struct tipc_ring *ring, uint64_t index)
 
 int64_t tipc__ring_commit(struct tipc_ring *ring, uint64_t index)
 {
+    return tipc__ring_commit_at(ring, index, tipc_now_ns());
+}
+
+int64_t tipc__ring_commit_at(struct tipc_ring *ring, uint64_t index, int64_t stamp)
+{
     struct ring_slot *slot = &ring->slots[index % ring->history_len];
     struct ring_ctl *c = ring->ctl;
-    int64_t stamp = tipc_now_ns();
     atomic_store_explicit(&slot->timestamp_ns, stamp, memory_order_relaxed);
     /* Release is enough here: a reader that sees either count also sees the
      * frame and the slot's seq written before it. The seq_cst handshake is

@@ -47,6 +47,8 @@ tipc_status tipc__ring_begin_write(struct tipc_ring *ring, uint64_t index, int64
                                    uint32_t *out_slot);
 /* Publish frame @p index, stamped now (returned); wakes waiting readers. */
 int64_t tipc__ring_commit(struct tipc_ring *ring, uint64_t index);
+/* The same with the frame's stamp given (a ROS 2 header.stamp, a replay). */
+int64_t tipc__ring_commit_at(struct tipc_ring *ring, uint64_t index, int64_t stamp);
 /* Give the slot back unpublished: its old frame is dropped (it may be overwritten). */
 void tipc__ring_discard(struct tipc_ring *ring, uint64_t index);
 /* Mark the ring closed and wake every waiter. */
