@@ -16,6 +16,7 @@ from rosbags.typesys import Stores, get_types_from_msg, get_typestore
 import tensor_ipc as tipc
 from tensor_ipc import play, record
 from tensor_ipc.record import _layout
+from conftest import wait_until
 
 DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
           "float16", "bfloat16", "float32", "float64", "complex64", "complex128"]
@@ -37,14 +38,41 @@ def sample(dtype: str, shape: tuple, k: int, rng) -> np.ndarray:
     return (rng.standard_normal(shape) * (k + 1)).astype(nd)
 
 
-def record_all(tmp_path, prefix, pools, frames=FRAMES):
+def ros_array_bytes(m, msg_type: str, md) -> bytes:
+    """The frame a message deserialised by rosbags carries, as C-order bytes
+    (ROS 2's own field layout of each type, nothing of ours)."""
+    if msg_type == _layout.TENSOR_TYPE:
+        assert m.dtype == md.dtype_str and tuple(m.shape) == tuple(md.shape)
+        return m.data.tobytes()
+    if msg_type == "sensor_msgs/msg/Image":
+        h, w = md.shape[:2]
+        assert (m.height, m.width) == (h, w) and m.step == m.data.size // h
+        assert m.encoding == {"uint8": "mono8" if len(md.shape) == 2 else "rgb8",
+                              "uint16": "mono16"}[md.dtype_str]
+        return m.data.tobytes()
+    if msg_type == "nav_msgs/msg/OccupancyGrid":
+        assert (m.info.height, m.info.width) == tuple(md.shape)
+        return m.data.tobytes()
+    if msg_type == "sensor_msgs/msg/PointCloud2":
+        assert m.height * m.width == md.shape[0] and m.point_step == 4 * md.shape[1]
+        assert [f.name for f in m.fields] == ["x", "y", "z", "intensity"][:md.shape[1]]
+        return m.data.tobytes()
+    if msg_type == "sensor_msgs/msg/JointState":
+        return np.asarray(m.position, np.float64).tobytes()
+    if msg_type == "sensor_msgs/msg/Imu":
+        o, w, a = m.orientation, m.angular_velocity, m.linear_acceleration
+        return np.array([o.x, o.y, o.z, o.w, w.x, w.y, w.z, a.x, a.y, a.z]).tobytes()
+    raise AssertionError(f"no check for {msg_type}")
+
+
+def record_all(tmp_path, prefix, pools, frames=FRAMES, types=None):
     """Records ``pools`` (name -> PoolMetadata) while putting ``frames`` frames
     each; returns the file and {name: [(index, stamp, array)]}."""
     rng = np.random.default_rng(7)
     prods = {n: tipc.TensorProducer(md) for n, md in pools.items()}
     cons = {n: tipc.TensorConsumer(md) for n, md in pools.items()}
     path = tmp_path / "rt.mcap"
-    rec = record.Recorder(path, list(pools.values()))
+    rec = record.Recorder(path, list(pools.values()), ros2_types=types or True)
     expected = {n: [] for n in pools}
     try:
         for k in range(frames):
@@ -56,13 +84,9 @@ def record_all(tmp_path, prefix, pools, frames=FRAMES):
                 got = cons[n].get()  # the frame just put: its stamp
                 assert cons[n].last_index == index
                 expected[n].append((index, cons[n].last_timestamp_ns, arr))
-        # every frame is in the file once the recorder counted it
-        total = frames * len(pools)
-        deadline = time.monotonic() + 30
-        while sum(c.frames for c in rec.counts.values()) < total:
-            assert time.monotonic() < deadline, \
-                f"recorded {sum(c.frames for c in rec.counts.values())} of {total} frames"
-            rec.wait(0.02)
+            # the next frame may overwrite this one (history 1): once it is recorded
+            wait_until(lambda: all(c.frames > k for c in rec.counts.values()), 30,
+                       f"frame {k} of every pool recorded")
     finally:
         err = rec.stop()
         for c in cons.values():
@@ -81,11 +105,20 @@ def pools(prefix):
         for i, shape in enumerate(SHAPES):
             name = f"{prefix}/{dt}_{i}"
             out[name] = tipc.PoolMetadata(name, shape, dt, "numpy", 1 + i)
+    # more shapes of ROS 2 types: a colour image, and (type given) joints and an IMU
+    for name, shape, dt in [("rgb", (4, 5, 3), "uint8"), ("joints", (7,), "float64"),
+                            ("imu", (10,), "float64")]:
+        out[f"{prefix}/{name}"] = tipc.PoolMetadata(f"{prefix}/{name}", shape, dt, "numpy", 2)
     return out
 
 
+def types_of(prefix):
+    return {f"{prefix}/joints": "sensor_msgs/msg/JointState",
+            f"{prefix}/imu": "sensor_msgs/msg/Imu"}
+
+
 def test_every_dtype_and_shape_round_trips(tmp_path, prefix, pools):
-    path, expected = record_all(tmp_path, prefix, pools)
+    path, expected = record_all(tmp_path, prefix, pools, types=types_of(prefix))
 
     # 1. our reader: frames and stamps exact
     for name, frames in expected.items():
@@ -106,6 +139,7 @@ def test_every_dtype_and_shape_round_trips(tmp_path, prefix, pools):
             assert schema.encoding == "ros2msg" and channel.message_encoding == "cdr"
             by_topic.setdefault(channel.topic, []).append((schema, channel, msg))
     store = get_typestore(Stores.EMPTY)
+    typed = set()
     for name, frames in expected.items():
         msgs = by_topic[f"/{name}"]
         assert len(msgs) == FRAMES
@@ -120,10 +154,13 @@ def test_every_dtype_and_shape_round_trips(tmp_path, prefix, pools):
             assert msg.log_time == stamp and msg.publish_time == stamp
             assert msg.sequence == index
             m = store.deserialize_cdr(msg.data, schema.name)
-            assert m.stamp.sec * 10**9 + m.stamp.nanosec == stamp
-            if schema.name == _layout.TENSOR_TYPE:
-                assert m.dtype == md.dtype_str and tuple(m.shape) == tuple(md.shape)
-                assert m.data.tobytes() == np.ascontiguousarray(arr).tobytes(), name
+            t = m.stamp if schema.name == _layout.TENSOR_TYPE else m.header.stamp
+            assert t.sec * 10**9 + t.nanosec == stamp
+            assert ros_array_bytes(m, schema.name, md) == np.ascontiguousarray(arr).tobytes(), name
+            typed.add(schema.name)
+    # the pools that map to ROS 2 types were written as those types
+    assert {"sensor_msgs/msg/Image", "sensor_msgs/msg/PointCloud2", "nav_msgs/msg/OccupancyGrid",
+            "sensor_msgs/msg/JointState", "sensor_msgs/msg/Imu", _layout.TENSOR_TYPE} <= typed
 
     # 3. replay, frame by frame: a consumer built from the recorded metadata
     #    reads each frame as it is put, with its recorded stamp
@@ -147,7 +184,7 @@ def test_every_dtype_and_shape_round_trips(tmp_path, prefix, pools):
 
 
 def test_compressed_recordings_read_back(tmp_path, prefix):
-    md = tipc.PoolMetadata(f"{prefix}/z", (64, 64), "float32", "numpy", 8)
+    md = tipc.PoolMetadata(f"{prefix}/z", (64, 64), "float32", "numpy", 32)  # holds all 20
     for comp in ("zstd", "lz4"):
         p = tipc.TensorProducer(md)
         path = tmp_path / f"{comp}.mcap"
@@ -159,10 +196,7 @@ def test_compressed_recordings_read_back(tmp_path, prefix):
                 p.put(np.full((64, 64), k, np.float32))
                 c.get()
                 want.append(c.last_timestamp_ns)
-            deadline = time.monotonic() + 20
-            while rec.counts[md.name].frames < 20:
-                assert time.monotonic() < deadline
-                rec.wait(0.02)
+            wait_until(lambda: rec.counts[md.name].frames == 20, 20, "20 frames recorded")
         finally:
             assert rec.stop() is None
             c.cleanup()

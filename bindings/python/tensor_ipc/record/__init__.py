@@ -146,7 +146,10 @@ class _Tap(threading.Thread):
         if md.backend_type == "torch_cuda":
             raise TensorIPCError("GPU (torch_cuda) pools cannot be recorded: the recorder reads "
                                  "frames in host memory")
-        ros_type, enc = L.ros2_type_of(md) if rec.ros2_types else (None, None)
+        if not rec.ros2_types:
+            ros_type, enc = None, None
+        else:
+            ros_type, enc = L.ros2_type_of(md, rec.ros2_type_for.get(md.name))
         self.msg_type, self.encoding = ros_type, enc
         self.channel = rec._sink.add_channel(
             L.topic_of(md.name), ros_type or L.TENSOR_TYPE,
@@ -238,15 +241,18 @@ class Recorder:
     or spec strings (parse_pool_spec). ``latest_only`` with ``rate`` (Hz)
     records the newest frame at that rate instead of every frame.
     ``compression``: "none" (default: the disk, not the CPU, limits a
-    recording of images), "zstd" or "lz4". ``ros2_types=False`` writes every
-    pool as tensor_ipc/msg/Tensor.
+    recording of images), "zstd" or "lz4". ``ros2_types``: True infers the
+    ROS 2 type of each pool (tipc_ros2_infer; pools with none, or several,
+    are tensor_ipc/msg/Tensor), a dict {pool: type} also names the type of
+    some pools (checked against the pool), False writes every pool as
+    tensor_ipc/msg/Tensor.
     """
 
     def __init__(self, path: Union[str, os.PathLike], pools: Sequence[PoolArg], *,
                  latest_only: bool = False, rate: Optional[float] = None,
                  compression: str = "none", chunk_bytes: int = 4 << 20,
                  chunk_seconds: float = 1.0, max_queue_bytes: int = 512 << 20,
-                 ros2_types: bool = True, crcs: bool = True) -> None:
+                 ros2_types: Union[bool, Dict[str, str]] = True, crcs: bool = True) -> None:
         _need_mcap()
         from ._sink import Sink
 
@@ -261,7 +267,12 @@ class Recorder:
         self.path = os.fspath(path)
         self.latest_only = latest_only
         self.rate = rate
-        self.ros2_types = ros2_types
+        self.ros2_types = bool(ros2_types)
+        self.ros2_type_for = dict(ros2_types) if isinstance(ros2_types, dict) else {}
+        unknown = set(self.ros2_type_for) - set(names)
+        if unknown:
+            raise ValueError(f"record: a ROS 2 type is given for {', '.join(sorted(unknown))}, "
+                             "which is not recorded")
         self._stop = threading.Event()
         self.start_ns = time.time_ns()
         self.t0 = time.monotonic()

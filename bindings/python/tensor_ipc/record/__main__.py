@@ -30,6 +30,9 @@ def main(argv=None) -> int:
                          "would limit the rate)")
     ap.add_argument("--chunk-size", type=int, default=4 << 20, metavar="BYTES",
                     help="bytes per chunk (each chunk reaches the OS when complete; default 4 MiB)")
+    ap.add_argument("--ros2-type", action="append", default=[], metavar="POOL=TYPE",
+                    help="write POOL as this ROS 2 type (e.g. imu=sensor_msgs/msg/Imu) where "
+                         "its shape fits several or none is inferred; repeatable")
     ap.add_argument("--tensor-only", action="store_true",
                     help="write every pool as tensor_ipc/msg/Tensor, no ROS 2 standard types")
     ap.add_argument("--quiet", action="store_true", help="no progress, only the summary")
@@ -48,11 +51,19 @@ def main(argv=None) -> int:
         return 1
     from . import Recorder, parse_pool_spec
 
+    types = {}
+    for item in args.ros2_type:
+        pool, sep, typ = item.partition("=")
+        if not sep or not pool or not typ:
+            ap.error(f"--ros2-type {item!r}: use POOL=TYPE (e.g. imu=sensor_msgs/msg/Imu)")
+        types[pool] = typ
+    if types and args.tensor_only:
+        ap.error("--ros2-type and --tensor-only exclude each other")
     try:
         pools = [parse_pool_spec(p) for p in args.pools]
         rec = Recorder(args.output, pools, latest_only=args.latest_only, rate=args.rate,
                        compression=args.compression, chunk_bytes=args.chunk_size,
-                       ros2_types=not args.tensor_only)
+                       ros2_types=False if args.tensor_only else (types or True))
     except Exception as e:  # noqa: BLE001 - a sentence for the terminal
         print(f"tipc record: {e}", file=sys.stderr)
         return 1

@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import PoolMetadata
 from .. import capi as _capi
+from ..errors import TensorIPCError
 
 FORMAT_VERSION = "1"
 PROFILE = "ros2"
@@ -77,15 +78,23 @@ def ros2_codec_available() -> bool:
     return all(hasattr(_capi, f) for f in ("ros2_infer_type", "ros2_encode", "ros2_decode_into"))
 
 
-def ros2_type_of(md: PoolMetadata) -> Tuple[Optional[str], Optional[str]]:
+def ros2_type_of(md: PoolMetadata, requested: Optional[str] = None
+                 ) -> Tuple[Optional[str], Optional[str]]:
     """(ROS 2 type, Image encoding) the pool maps to, or (None, None): a
-    Tensor. Only numpy/torch host pools of an unambiguous shape map."""
-    if not ros2_codec_available() or md.backend_type == "torch_cuda":
+    Tensor. Inferred, only for an unambiguous shape; a ``requested`` type is
+    checked against the pool (the library's sentence when it cannot carry it)."""
+    if not ros2_codec_available():
+        if requested:
+            raise FormatError(f"pool '{md.name}': a ROS 2 type needs the binding's ROS 2 codec, "
+                              "which this build lacks")
         return None, None
+    if requested:
+        return (_capi.ros2_infer_type(md._c, requested),
+                _capi.ros2_infer_encoding(md._c, requested))
     try:
         t = _capi.ros2_infer_type(md._c, None)
         enc = _capi.ros2_infer_encoding(md._c, None)
-    except Exception:  # no type fits, or several: the pool stays a Tensor
+    except TensorIPCError:  # no type fits, or several: the pool stays a Tensor
         return None, None
     return t, enc
 
