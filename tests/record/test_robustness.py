@@ -176,3 +176,21 @@ def test_disk_full_keeps_every_earlier_frame_and_a_readable_file(tmp_path, prefi
     list(r.messages())
     # the file ends on a record boundary: nothing but the missing summary is wrong
     assert len(r.problems) == 2 and "on a record boundary" in r.problems[1], r.problems
+
+
+def test_a_pool_given_by_name_is_discovered_when_it_appears(tmp_path, prefix, spawn):
+    name = f"{prefix}/late"
+    path = tmp_path / "late.mcap"
+    rec = spawn(tipc_cli(), "record", name, "-o", path, env={"TIPC_PYTHON": sys.executable})
+    wait_until(lambda: path.exists(), 30, "the recorder to start")  # the file exists: waiting
+    prod = spawn.python(PEER, name, "uint16", "5x6", "64", "--rate", "100", "--count", "30")
+    read_line(prod, "done")
+    # all 30 are in the ring (history 64): the recorder takes them once it finds the pool
+    wait_until(lambda: path.stat().st_size > 30 * 60, 30, "the frames to reach the file")
+    rec.send_signal(signal.SIGINT)
+    out, err = rec.communicate(timeout=30)
+    assert rec.returncode == 0, err
+    assert values(path, name) == list(range(30))
+    ch = record.Recording(path).channels[name]
+    assert ch.metadata == tipc.PoolMetadata(name, (5, 6), "uint16", "numpy", 64)
+    assert ch.msg_type == "sensor_msgs/msg/Image"  # uint16 (H,W): mono16

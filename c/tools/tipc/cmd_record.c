@@ -85,6 +85,14 @@ static int run_python(struct cli *g, const char *cmd, const char *module, int ar
         snprintf(d, sizeof d, "%d", (int)g->domain);
         setenv("TIPC_DOMAIN_ID", d, 1);
     }
+    /* The recorder finds pools named without their shape through this tool
+     * (`tipc info --json`): this very executable. */
+    char self[PATH_MAX];
+    ssize_t sn = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (sn > 0 && !getenv("TIPC_CLI")) {
+        self[sn] = '\0';
+        setenv("TIPC_CLI", self, 1);
+    }
     const char *dir = package_dir();
     if (*dir) {
         const char *old = getenv("PYTHONPATH");

@@ -87,19 +87,36 @@ def parse_pool_spec(spec: str) -> Union[str, PoolMetadata]:
 
 
 def _discover(name: str, timeout_s: float) -> Optional[PoolMetadata]:
-    """The announced metadata of pool ``name``, or None if not announced in time."""
-    if not hasattr(_capi, "discover_pool"):
+    """The announced metadata of pool ``name``, or None if not announced in
+    time. Through the binding's discover_pool where it has one, else through
+    the tipc tool (`tipc info --json`, the C library's discovery)."""
+    if hasattr(_capi, "discover_pool"):
+        try:
+            return _metadata_of(_capi.discover_pool(name, int(timeout_s * 1e9)))
+        except (NotConnectedError, TimeoutError):
+            return None
+    import json
+    import shutil
+    import subprocess
+
+    tool = os.environ.get("TIPC_CLI") or shutil.which("tipc")
+    if not tool:
         raise TensorIPCError(
-            f"pool '{name}': this build of the binding cannot discover pools by name; "
-            "give the pool in full as NAME:DTYPE:SHAPE[:HISTORY] (e.g. cam:uint8:480x640x3:4)"
-        )
+            f"pool '{name}': finding a pool by name needs the tipc tool (on PATH or in $TIPC_CLI); "
+            "or give the pool in full as NAME:DTYPE:SHAPE[:HISTORY] (e.g. cam:uint8:480x640x3:4)")
+    r = subprocess.run([tool, "info", name, "--json", "--wait", f"{timeout_s:g}"],
+                       capture_output=True, text=True, timeout=timeout_s + 30)
+    if r.returncode != 0 and "not found" in r.stderr:
+        return None
     try:
-        c = _capi.discover_pool(name, int(timeout_s * 1e9))
-    except (NotConnectedError, TimeoutError):
-        return None
-    if c is None:
-        return None
-    return _metadata_of(c)
+        info = json.loads(r.stdout)
+    except ValueError:
+        raise TensorIPCError(f"pool '{name}': discovery failed: {r.stderr.strip()}") from None
+    if info.get("malformed"):
+        raise TensorIPCError(f"pool '{name}': its announcement is malformed: {info.get('error')}")
+    device = info.get("device") or "cpu"
+    return PoolMetadata(info["name"], tuple(info["shape"]), info["dtype"], info["backend"],
+                        int(info["history"]), None if device == "cpu" else device)
 
 
 def _metadata_of(c) -> PoolMetadata:
@@ -133,7 +150,7 @@ class _Tap(threading.Thread):
         if isinstance(self.pool, PoolMetadata):
             return self.pool
         while not self.rec._stop.is_set():
-            md = _discover(self.pool, 0.5)
+            md = _discover(self.pool, 1.0)
             if md is not None:
                 return md
         return None
