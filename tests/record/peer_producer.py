@@ -26,8 +26,6 @@ ap.add_argument("--rate", type=float, default=100.0)
 ap.add_argument("--count", type=int, default=100)
 ap.add_argument("--base", type=int, default=0)
 ap.add_argument("--linger", type=float, default=60.0)
-ap.add_argument("--wait-consumer", action="store_true",
-                help="publish only once a consumer is connected (reads the frame count)")
 a = ap.parse_args()
 
 stop = threading.Event()
