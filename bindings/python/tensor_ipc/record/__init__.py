@@ -41,6 +41,7 @@ from ._progress import PoolCount, Reporter, summary_table
 __all__ = ["Recorder", "Recording", "FormatError", "read", "iter_frames", "parse_pool_spec"]
 
 PoolArg = Union[str, PoolMetadata]
+HOLD_BYTES = 16 << 20  # frames a pool's reader holds at once, in bytes (at least one frame)
 
 MCAP_MISSING = ("the Python package 'mcap' is missing for {python}; "
                 "install it with: {python} -m pip install mcap")
@@ -137,6 +138,7 @@ class _Tap(threading.Thread):
         self.count = PoolCount(name)
         self.error: Optional[str] = None
         self.channel: Optional[int] = None
+        self._scratch = None
 
     def run(self) -> None:
         try:
@@ -173,17 +175,42 @@ class _Tap(threading.Thread):
             L.ros2_definition(ros_type) if ros_type else L.TENSOR_DEFINITION,
             L.channel_metadata(md, ros_type, enc))
         self.md = md
+        # frames held at once (zero copy) while they are serialised
+        self.hold_frames = max(1, HOLD_BYTES // max(1, md.frame_size))
         consumer = TensorConsumer(md)
         try:
             self._loop(consumer)
         finally:
             consumer.cleanup()
 
-    def _encode(self, frame) -> bytes:
+    def _encode(self, frame, stamp: int) -> bytes:
+        """The message of one frame (any buffer of frame_bytes)."""
         if self.msg_type is None:
-            return L.tensor_header(self.md, frame.timestamp_ns) + memoryview(frame).cast("B")
-        return _capi.ros2_encode(self.md._c, frame, frame.timestamp_ns, self.msg_type,
-                                 self.encoding, None, None)
+            return L.tensor_header(self.md, stamp) + memoryview(frame).cast("B")
+        return _capi.ros2_encode(self.md._c, frame, stamp, self.msg_type, self.encoding,
+                                 None, None)
+
+    def _catch_up(self, handle, first: int, upto: int, last: Optional[int]) -> Optional[int]:
+        """Frames first..upto one at a time, each copied out of the ring by
+        index (a recorder far behind must not hold many frames: the producer
+        would wait for them). Returns the newest index recorded."""
+        rec, cnt = self.rec, self.count
+        if self._scratch is None:
+            self._scratch = np.empty(self.md.frame_size, np.uint8)
+        for index in range(first, upto + 1):
+            got = handle.get_frame_into(self._scratch, index)
+            if got is None or got[0] != index:
+                continue  # overwritten meanwhile: counted by the gap
+            stamp = got[1]
+            if stamp < rec.start_ns:
+                continue
+            if last is not None and index > last + 1:
+                cnt.dropped += index - last - 1
+            data = self._encode(self._scratch, stamp)
+            if rec._sink.put(self.channel, stamp, index, data):
+                cnt.add(len(data), stamp)
+            last = index
+        return last
 
     def _loop(self, consumer: TensorConsumer) -> None:
         rec, cnt, md = self.rec, self.count, self.md
@@ -191,6 +218,7 @@ class _Tap(threading.Thread):
         hist = md.history_len
         last: Optional[int] = None  # newest index recorded of this incarnation
         connected = False
+        fresh = True  # the next frame seen starts an incarnation of the producer
         period = 1.0 / rec.rate if rec.latest_only else None
         next_t = time.monotonic()
         while not rec._stop.is_set():
@@ -207,6 +235,7 @@ class _Tap(threading.Thread):
             now_connected = bool(handle.is_connected())
             if connected and not now_connected:
                 last = None  # the producer left: a new one starts its indices again
+                fresh = True
                 cnt.state = "waiting"
             connected = now_connected
             if not got:
@@ -216,6 +245,11 @@ class _Tap(threading.Thread):
                 continue
             if last is not None and latest < last:
                 last = None  # a new incarnation already past the reconnect
+                fresh = True
+            if fresh:
+                fresh = False
+                cnt.incarnations += 1
+                cnt.state = "live"
             if period is not None:
                 n = 1
             elif last is None:
@@ -224,12 +258,14 @@ class _Tap(threading.Thread):
                 n = min(latest - last, hist)
             if n <= 0:
                 continue
+            if n > self.hold_frames:  # far behind: the older ones one by one
+                last = self._catch_up(handle, latest - n + 1, latest - self.hold_frames, last)
+                n = self.hold_frames
+                if last is None:
+                    continue
             frames = consumer.acquire(n, latest_first=False)
             if frames is None:
                 continue
-            if last is None:
-                cnt.incarnations += 1
-                cnt.state = "live"
             out: List[Tuple[int, int, bytes]] = []
             try:
                 for f in frames:
@@ -239,7 +275,7 @@ class _Tap(threading.Thread):
                         continue  # written before this recording began
                     if last is not None and f.index > last + 1 and period is None:
                         cnt.dropped += f.index - last - 1
-                    out.append((f.timestamp_ns, f.index, self._encode(f)))
+                    out.append((f.timestamp_ns, f.index, self._encode(f, f.timestamp_ns)))
                     last = f.index
             finally:
                 for f in frames:

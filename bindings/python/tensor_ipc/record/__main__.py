@@ -33,6 +33,9 @@ def main(argv=None) -> int:
     ap.add_argument("--ros2-type", action="append", default=[], metavar="POOL=TYPE",
                     help="write POOL as this ROS 2 type (e.g. imu=sensor_msgs/msg/Imu) where "
                          "its shape fits several or none is inferred; repeatable")
+    ap.add_argument("--no-crc", action="store_true",
+                    help="no CRC per chunk (faster for large frames; damage is then found only "
+                         "where it breaks the structure)")
     ap.add_argument("--tensor-only", action="store_true",
                     help="write every pool as tensor_ipc/msg/Tensor, no ROS 2 standard types")
     ap.add_argument("--quiet", action="store_true", help="no progress, only the summary")
@@ -63,7 +66,8 @@ def main(argv=None) -> int:
         pools = [parse_pool_spec(p) for p in args.pools]
         rec = Recorder(args.output, pools, latest_only=args.latest_only, rate=args.rate,
                        compression=args.compression, chunk_bytes=args.chunk_size,
-                       ros2_types=False if args.tensor_only else (types or True))
+                       ros2_types=False if args.tensor_only else (types or True),
+                       crcs=not args.no_crc)
     except Exception as e:  # noqa: BLE001 - a sentence for the terminal
         print(f"tipc record: {e}", file=sys.stderr)
         return 1
