@@ -164,6 +164,9 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3, help="disk / max rounds (median)")
     ap.add_argument("--json", help="write the figures to this file")
     args = ap.parse_args()
+    from tensor_ipc import record
+
+    record.tune_allocator()  # as tipc record does
     base = args.dir or tempfile.mkdtemp(prefix="bench_record.", dir=".")
     os.makedirs(base, exist_ok=True)
     prefix = f"benchrec{os.getpid()}"

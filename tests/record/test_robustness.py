@@ -198,3 +198,39 @@ def test_a_pool_given_by_name_is_discovered_when_it_appears(tmp_path, prefix, sp
     ch = record.Recording(path).channels[name]
     assert ch.metadata == tipc.PoolMetadata(name, (5, 6), "uint16", "numpy", 64)
     assert ch.msg_type == "sensor_msgs/msg/Image"  # uint16 (H,W): mono16
+
+
+def test_latest_only_records_the_newest_frame_at_the_rate(tmp_path, prefix, spawn):
+    name = f"{prefix}/latest"
+    prod = spawn.python(PEER, name, "float32", "8", "4", "--rate", "200", "--count", "100000")
+    read_line(prod, "ready")
+    path = tmp_path / "latest.mcap"
+    md = tipc.PoolMetadata(name, (8,), "float32", "numpy", 4)
+    rec = record.Recorder(path, [md], latest_only=True, rate=20)
+    try:
+        wait_until(lambda: rec.counts[name].frames >= 30, 30, "30 frames at 20 Hz")
+    finally:
+        assert rec.stop() is None
+    stamps, frames = record.read(path, name)
+    got = [int(f[0]) for f in frames]
+    assert got == sorted(set(got))  # each a new frame, in order
+    rate = (len(stamps) - 1) / ((stamps[-1] - stamps[0]) / 1e9)
+    assert 10 < rate < 30, rate  # 20 Hz of a 200 Hz pool: most frames are left out
+    assert got[-1] - got[0] > 5 * len(got)
+    assert rec.counts[name].dropped == 0  # skipping on purpose is not dropping
+
+
+def test_missing_interpreter_or_mcap_is_said_with_the_fix(tmp_path, spawn):
+    p = spawn(tipc_cli(), "record", "x", "-o", tmp_path / "x.mcap",
+              env={"TIPC_PYTHON": str(tmp_path / "no-python")})
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == 1 and "cannot run the Python interpreter" in err
+    assert "TIPC_PYTHON" in err and "pip install mcap" in err
+    # the interpreter the venv was made from: Debian's, without mcap
+    base = getattr(sys, "_base_executable", sys.executable)
+    probe = subprocess.run([base, "-c", "import mcap"], capture_output=True)
+    assert probe.returncode != 0, f"{base} has mcap: this check needs one without"
+    p = spawn(tipc_cli(), "play", tmp_path / "x.mcap", env={"TIPC_PYTHON": base})
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == 1, err
+    assert "the Python package 'mcap' is missing" in err and f"{base} -m pip install mcap" in err

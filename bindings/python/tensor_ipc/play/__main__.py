@@ -42,6 +42,9 @@ def main(argv=None) -> int:
         print(f"tipc play: " + MCAP_MISSING.format(python=sys.executable), file=sys.stderr)
         return 1
     from . import Player
+    from ..record import tune_allocator
+
+    tune_allocator()  # large frames: reuse buffers rather than fault in new ones
 
     try:
         p = Player(args.file, rate=0.0 if args.fast else args.rate, loop=args.loop,

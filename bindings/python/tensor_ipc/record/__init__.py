@@ -38,7 +38,8 @@ from . import _layout as L
 from ._layout import FormatError
 from ._progress import PoolCount, Reporter, summary_table
 
-__all__ = ["Recorder", "Recording", "FormatError", "read", "iter_frames", "parse_pool_spec"]
+__all__ = ["Recorder", "Recording", "FormatError", "read", "iter_frames", "parse_pool_spec",
+           "tune_allocator"]
 
 PoolArg = Union[str, PoolMetadata]
 HOLD_BYTES = 16 << 20  # frames a pool's reader holds at once, in bytes (at least one frame)
@@ -66,6 +67,27 @@ def __getattr__(name: str):
 
         return Recording
     raise AttributeError(name)
+
+
+def tune_allocator() -> bool:
+    """Make this process's allocator (glibc) keep large freed buffers for
+    reuse instead of giving them back to the OS at once. The MCAP writer
+    makes a few new multi-megabyte buffers per large frame; with glibc's
+    defaults each is fresh memory, and its page faults cost the recorder
+    (and player) several times what the copies do (docs/performance.md,
+    Recording). The price: up to 512 MiB of freed memory stays in the
+    process. ``tipc record`` / ``tipc play`` call it; call it before
+    recording large frames from your own process. Returns False where it
+    does not apply (not glibc)."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    # 32 MiB is glibc's largest mmap threshold on 64-bit hosts
+    return bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 512 << 20))
 
 
 def parse_pool_spec(spec: str) -> Union[str, PoolMetadata]:

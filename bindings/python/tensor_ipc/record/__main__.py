@@ -52,7 +52,9 @@ def main(argv=None) -> int:
     except ImportError:
         print(f"tipc record: " + MCAP_MISSING.format(python=sys.executable), file=sys.stderr)
         return 1
-    from . import Recorder, parse_pool_spec
+    from . import Recorder, parse_pool_spec, tune_allocator
+
+    tune_allocator()  # large frames: reuse buffers rather than fault in new ones
 
     types = {}
     for item in args.ros2_type:
