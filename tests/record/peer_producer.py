@@ -9,7 +9,6 @@ pool open until SIGTERM/SIGINT (or --linger S seconds).
 
 import argparse
 import signal
-import sys
 import threading
 import time
 

@@ -17,7 +17,7 @@ from mcap.reader import make_reader
 from rosbags.highlevel import AnyReader
 
 import tensor_ipc as tipc
-from tensor_ipc import play, record
+from tensor_ipc import record
 
 
 def values(path, pool, damaged=False):

@@ -34,12 +34,10 @@ def main(argv=None) -> int:
     if args.rate <= 0:
         ap.error("--rate must be > 0 (use --fast for as fast as possible)")
 
-    from ..record import MCAP_MISSING
+    from ..record import mcap_missing
 
-    try:
-        import mcap  # noqa: F401
-    except ImportError:
-        print(f"tipc play: " + MCAP_MISSING.format(python=sys.executable), file=sys.stderr)
+    if mcap_missing():
+        print("tipc play: " + mcap_missing(), file=sys.stderr)
         return 1
     from . import Player
     from ..record import tune_allocator

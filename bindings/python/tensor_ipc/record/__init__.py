@@ -48,14 +48,22 @@ MCAP_MISSING = ("the Python package 'mcap' is missing for {python}; "
                 "install it with: {python} -m pip install mcap")
 
 
+def mcap_missing() -> Optional[str]:
+    """None when the mcap package can be imported, else the sentence that
+    says how to install it."""
+    import importlib.util
+    import sys
+
+    if importlib.util.find_spec("mcap") is not None:
+        return None
+    return MCAP_MISSING.format(python=sys.executable)
+
+
 def _need_mcap() -> None:
     """A clear ImportError (naming the pip command) when mcap is missing."""
-    try:
-        import mcap  # noqa: F401
-    except ImportError:
-        import sys
-
-        raise ImportError(MCAP_MISSING.format(python=sys.executable)) from None
+    why = mcap_missing()
+    if why:
+        raise ImportError(why)
 
 
 def __getattr__(name: str):
@@ -180,7 +188,7 @@ class _Tap(threading.Thread):
         return None
 
     def _run(self) -> None:
-        rec, cnt = self.rec, self.count
+        rec = self.rec
         md = self._resolve()
         if md is None:
             return
@@ -342,7 +350,7 @@ class Recorder:
         self.path = os.fspath(path)
         self.latest_only = latest_only
         self.rate = rate
-        self.ros2_types = bool(ros2_types)
+        self.ros2_types = ros2_types is not False
         self.ros2_type_for = dict(ros2_types) if isinstance(ros2_types, dict) else {}
         unknown = set(self.ros2_type_for) - set(names)
         if unknown:

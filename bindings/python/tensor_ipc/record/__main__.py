@@ -45,12 +45,10 @@ def main(argv=None) -> int:
     if args.rate and not args.latest_only:
         ap.error("--rate applies to --latest-only")
 
-    from ..record import MCAP_MISSING
+    from ..record import mcap_missing
 
-    try:
-        import mcap  # noqa: F401
-    except ImportError:
-        print(f"tipc record: " + MCAP_MISSING.format(python=sys.executable), file=sys.stderr)
+    if mcap_missing():
+        print("tipc record: " + mcap_missing(), file=sys.stderr)
         return 1
     from . import Recorder, parse_pool_spec, tune_allocator
 

@@ -42,7 +42,7 @@ class Recording:
         with open(self.path, "rb") as f:
             try:
                 summary = make_reader(f).get_summary()
-            except (McapError, struct.error, ValueError, OSError, EOFError) as e:
+            except (McapError, struct.error, ValueError, OSError, EOFError):
                 summary = None
                 # a missing footer is the common case: said once, below
             if summary is None:
