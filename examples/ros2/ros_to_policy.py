@@ -37,10 +37,10 @@ if ROS_AVAILABLE and not args.no_rclpy:
 
 consumer = ROSTensorConsumer(md, node, "/joint_states", "sensor_msgs/msg/JointState")
 gain = np.linspace(0.5, 1.0, 7)
-seen = 0
+steps = received = 0
 deadline = time.monotonic() + args.timeout
 try:
-    while seen < args.states and time.monotonic() < deadline:
+    while received < args.states and time.monotonic() < deadline:
         if node is not None:
             rclpy.spin_once(node, timeout_sec=0.01)
         elif not consumer.wait(timeout=0.1):
@@ -48,13 +48,16 @@ try:
         q = consumer.get(as_numpy=True)
         if q is None:
             continue
-        action = -gain * q  # the policy: a P controller towards zero
-        seen += 1
-    print(f"ros_to_policy: {seen} joint states read; last action {np.round(action, 3).tolist()}"
-          if seen else "ros_to_policy: no joint state arrived")
+        action = -gain * q  # the policy: a P controller towards zero, on the latest state
+        steps += 1
+        # states that arrive while the policy computes are overwritten by newer
+        # ones (it acts on the latest); the bridge counts every one received
+        received = consumer.stats["frames"] if consumer.stats is not None else steps
+    print(f"ros_to_policy: {received} joint states received, {steps} policy steps; last "
+          f"action {np.round(action, 3).tolist()}" if steps else "ros_to_policy: no joint state")
 finally:
     consumer.cleanup()
     if node is not None:
         node.destroy_node()
         rclpy.shutdown()
-sys.exit(0 if seen >= args.states else 1)
+sys.exit(0 if received >= args.states else 1)

@@ -89,6 +89,7 @@ describe("tensor_ipc ROS 2 bridges from Lua", function()
       else
         wait_until(function() return b:stats().frames == 1 end, "the message")
       end
+      assert.equals("done\n", pub:read("a"))
       assert.is_true(pub:close())
       local v = c:get{ block = true, timeout = 5 }
       assert.same({ 0.5, -1.25, 2, 1e300 }, v:totable())
