@@ -114,6 +114,7 @@ int cli_cmd_hz(struct cli *g, int argc, char **argv);
 int cli_cmd_echo(struct cli *g, int argc, char **argv);
 int cli_cmd_pub(struct cli *g, int argc, char **argv);
 int cli_cmd_gc(struct cli *g, int argc, char **argv);
+int cli_cmd_ros2(struct cli *g, int argc, char **argv);
 int cli_cmd_record(struct cli *g, int argc, char **argv); /* cmd_record.c: execs Python */
 int cli_cmd_play(struct cli *g, int argc, char **argv);
 
