@@ -108,6 +108,7 @@ def wait_until(cond, timeout: float, what: str, interval: float = 0.01):
         if value:
             return value
         if time.monotonic() > deadline:
+            what = what() if callable(what) else what  # a state to show, read at the end
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
 

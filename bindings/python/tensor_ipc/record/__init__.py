@@ -293,13 +293,20 @@ class _Tap(threading.Thread):
                 n = self.hold_frames
                 if last is None:
                     continue
+            want = last + 1 if last is not None else latest - n + 1
             frames = consumer.acquire(n, latest_first=False)
             if frames is None:
                 continue
             out: List[Tuple[int, int, bytes]] = []
             try:
-                for f in frames:
-                    if f is None or (last is not None and f.index <= last):
+                present = [f for f in frames if f is not None]
+                if period is None and present and present[0].index > want:
+                    # acquire takes the newest n: the producer wrote on since
+                    # latest_index(), and the frames between are copied out
+                    # while they are still in the ring (before these, in order)
+                    last = self._catch_up(handle, want, present[0].index - 1, last)
+                for f in present:
+                    if last is not None and f.index <= last:
                         continue
                     if f.timestamp_ns < rec.start_ns:
                         continue  # written before this recording began
