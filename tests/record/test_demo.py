@@ -17,7 +17,7 @@ import sys
 import threading
 
 import numpy as np
-from conftest import REPO, shm_files, tipc_cli, wait_until
+from conftest import REPO, read_line, shm_files, tipc_cli, wait_until
 from rosbags.highlevel import AnyReader
 
 import tensor_ipc as tipc
@@ -48,9 +48,10 @@ def test_a_recorded_demo_run_opens_in_rosbags_and_replays_into_the_policy(tmp_pa
     rec = spawn(tipc_cli(), "record", *[f"{P}/{p}" for p in POOLS], "-o", path,
                 "--ros2-type", f"{P}/joints=sensor_msgs/msg/JointState", "--quiet", env=env)
     wait_until(lambda: path.exists(), 30, "the recorder to start")
-    policy = spawn.python(ROBOT / "policy.py", "--prefix", P, "--duration", "4", "--quiet")
-    sim = spawn("lua5.4", ROBOT / "sim.lua", "--prefix", P, "--duration", "6", env=lua_env)
-    cam = spawn(driver, "--prefix", P, "--duration", "6")
+    policy = spawn.python(ROBOT / "policy.py", "--prefix", P, "--duration", "5", "--quiet")
+    read_line(policy, "policy: reading", 60)  # imports done: it acts on the first joint state
+    sim = spawn("lua5.4", ROBOT / "sim.lua", "--prefix", P, "--duration", "5", env=lua_env)
+    cam = spawn(driver, "--prefix", P, "--duration", "5")
     for name, p in (("policy", policy), ("sim", sim), ("camera driver", cam)):
         out, err = p.communicate(timeout=60)
         assert p.returncode == 0, f"live {name} failed: {out}{err}"
@@ -87,9 +88,10 @@ def test_a_recorded_demo_run_opens_in_rosbags_and_replays_into_the_policy(tmp_pa
 
     watch.set_callback(on_action)
     try:
-        policy = spawn.python(ROBOT / "policy.py", "--prefix", P, "--duration", "3",
+        policy = spawn.python(ROBOT / "policy.py", "--prefix", P, "--duration", "4",
                               "--require-all", "--quiet")
-        player = spawn.python("-m", "tensor_ipc.play", path, "--quiet", "--start-delay", "1",
+        read_line(policy, "policy: reading", 60)
+        player = spawn.python("-m", "tensor_ipc.play", path, "--quiet", "--start-delay", "0.3",
                               "--pools", *[f"{P}/{p}" for p in POOLS if p != "action"])
         out, err = policy.communicate(timeout=60)
         assert policy.returncode == 0, f"policy on the replay failed: {out}{err}"
