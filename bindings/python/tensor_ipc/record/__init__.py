@@ -444,16 +444,19 @@ def read(path: Union[str, os.PathLike], pool: str) -> Tuple[np.ndarray, np.ndarr
     if pool not in rec.channels:
         raise FormatError(f"recording '{rec.path}' has no pool '{pool}' "
                           f"(it has {', '.join(sorted(rec.channels))})")
-    stamps: List[int] = []
-    frames: List[np.ndarray] = []
-    for stamp, frame in _iter(rec, pool):
-        stamps.append(stamp)
-        frames.append(frame)
     ch = rec.channels[pool]
-    out = np.empty((len(frames),) + ch.shape, ch.dtype)
-    for i, f in enumerate(frames):
-        out[i] = f
-    return np.asarray(stamps, np.int64), out
+    # one array of the size the summary gives (grown when there is none)
+    out = np.empty((rec.counts.get(pool, 64),) + ch.shape, ch.dtype)
+    stamps = np.empty(len(out), np.int64)
+    n = 0
+    for stamp, frame in _iter(rec, pool):
+        if n == len(out):
+            out = np.concatenate([out, np.empty_like(out)])
+            stamps = np.concatenate([stamps, np.empty_like(stamps)])
+        out[n] = frame
+        stamps[n] = stamp
+        n += 1
+    return stamps[:n], out[:n]
 
 
 def iter_frames(path: Union[str, os.PathLike], pool: str) -> Iterator[Tuple[int, np.ndarray]]:

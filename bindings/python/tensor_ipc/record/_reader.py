@@ -39,6 +39,7 @@ class Recording:
         self._schemas: Dict[int, Schema] = {}
         self.complete = False
         self.message_count: Optional[int] = None
+        self.counts: Dict[str, int] = {}  # messages per pool, from the summary
         with open(self.path, "rb") as f:
             try:
                 summary = make_reader(f).get_summary()
@@ -55,6 +56,9 @@ class Recording:
                     self._add_channel(ch)
                 if summary.statistics is not None:
                     self.message_count = summary.statistics.message_count
+                    for cid, n in summary.statistics.channel_message_counts.items():
+                        if cid in self._by_id:
+                            self.counts[self._by_id[cid].name] = n
         if not self.channels:
             raise L.FormatError(
                 f"recording '{self.path}': no tensor-ipc channel could be read"
