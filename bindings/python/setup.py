@@ -301,7 +301,10 @@ def extension():
         libraries=libraries,
         extra_compile_args=extra_compile
         + [
-            "-std=c11",
+            # gnu11, not c11: the ROS 2 bridge includes Cyclone's ddsi
+            # headers, which use GNU asm (c/CMakeLists.txt gives those two
+            # files -std=gnu11; one extension has one set of flags).
+            "-std=gnu11",
             "-fvisibility=hidden",
             # SWIG's generated wrapper trips these; the CMake build checks
             # the project's own code with -Werror already.
