@@ -857,7 +857,9 @@ typedef struct tipc_ros2_stats {
     unsigned int version;      /**< set to TIPC_ROS2_STATS_VERSION by the caller */
     uint64_t frames;           /**< frames published (export) or written (import) */
     uint64_t bytes;            /**< serialised bytes of those frames */
-    uint64_t skipped;          /**< export: frames not sent (no reader, or overtaken) */
+    uint64_t skipped;          /**< export: frames not sent (no reader, or overtaken);
+                                    import: messages dropped because a reader held the
+                                    slot to be written past put_timeout_ns */
     uint64_t rejected;         /**< import: messages of another shape or dtype */
     uint64_t malformed;        /**< import: messages that did not decode */
     uint32_t matched;          /**< ROS 2 readers (export) or writers (import) matched now */

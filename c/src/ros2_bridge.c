@@ -24,6 +24,7 @@ struct tipc_ros2_bridge {
     int is_export;
     const tipc__ros2_type *type;
     char topic[TOPIC_MAX]; /* "rt/<name>" */
+    char what[TOPIC_MAX + 16]; /* "topic 'rt/<name>'", for sentences */
     dds_entity_t participant, writer, reader, waitset, guard;
     /* export */
     tipc_consumer *consumer;
@@ -127,6 +128,7 @@ static tipc_status set_topic(tipc_ros2_bridge *b, const char *topic)
                           "separators, not starting with a digit",
                           topic);
     snprintf(b->topic, sizeof b->topic, "rt/%s", t);
+    snprintf(b->what, sizeof b->what, "topic '%s'", b->topic);
     return TIPC_OK;
 }
 
@@ -316,8 +318,7 @@ static tipc_status make_producer(tipc_ros2_bridge *b, const tipc_ros2_array *a)
  * into the loaned slot. 1 when written. */
 static int import_message(tipc_ros2_bridge *b, const void *cdr, size_t size)
 {
-    char what[TOPIC_MAX + 16];
-    snprintf(what, sizeof what, "topic '%s'", b->topic);
+    const char *what = b->what;
     tipc_ros2_array a;
     tipc_status st = tipc__ros2_decode(b->type, &a, NULL, 0, cdr, size, what);
     if (st) {
@@ -329,7 +330,7 @@ static int import_message(tipc_ros2_bridge *b, const void *cdr, size_t size)
         return 0;
     }
     if (tipc__ros2_fits(&a, tipc_producer_metadata(b->producer)) != TIPC_OK) {
-        char s[sizeof what + 256];
+        char s[sizeof b->what + 256];
         snprintf(s, sizeof s, "%s: %.250s", what, tipc_last_error());
         problem(b, 0, s);
         return 0;

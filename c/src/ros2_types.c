@@ -573,7 +573,7 @@ tipc_status tipc_ros2_infer(const char **out_type, const char **out_encoding,
 /* Frames to samples                                                        */
 /* ------------------------------------------------------------------------ */
 
-#define MAX_DIM_LABEL 8
+#define MAX_DIM_LABEL 24 /* "dim" and a size_t: never cut */
 
 struct tipc__ros2_map {
     const tipc__ros2_type *type;

@@ -22,6 +22,7 @@ static const char main_help[] =
     "  echo     print each new frame of a pool: index, stats and small values\n"
     "  pub      publish synthetic frames into a new pool (a test producer)\n"
     "  gc       remove shared-memory files left behind by dead producers\n"
+    "  ros2     bridge pools and ROS 2 topics (export, import, types)\n"
     "  help     show the help of a command ('tipc help hz')\n"
     "\n"
     "Global options (also accepted after the command):\n"
@@ -48,6 +49,7 @@ struct command {
 static const struct command commands[] = {
     {"list", cli_cmd_list}, {"info", cli_cmd_info}, {"hz", cli_cmd_hz},
     {"echo", cli_cmd_echo}, {"pub", cli_cmd_pub},   {"gc", cli_cmd_gc},
+    {"ros2", cli_cmd_ros2},
 };
 
 static const struct command *find_command(const char *name)
@@ -92,7 +94,7 @@ int main(int argc, char **argv)
         }
     }
     if (optind >= argc)
-        return cli_usage(NULL, "missing command (one of: list, info, hz, echo, pub, gc)");
+        return cli_usage(NULL, "missing command (one of: list, info, hz, echo, pub, gc, ros2)");
 
     const char *name = argv[optind];
     if (strcmp(name, "help") == 0) {
@@ -109,7 +111,7 @@ int main(int argc, char **argv)
     }
     const struct command *cmd = find_command(name);
     if (!cmd)
-        return cli_usage(NULL, "unknown command '%s' (one of: list, info, hz, echo, pub, gc)", name);
+        return cli_usage(NULL, "unknown command '%s' (one of: list, info, hz, echo, pub, gc, ros2)", name);
 
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;

@@ -114,5 +114,6 @@ int cli_cmd_hz(struct cli *g, int argc, char **argv);
 int cli_cmd_echo(struct cli *g, int argc, char **argv);
 int cli_cmd_pub(struct cli *g, int argc, char **argv);
 int cli_cmd_gc(struct cli *g, int argc, char **argv);
+int cli_cmd_ros2(struct cli *g, int argc, char **argv);
 
 #endif /* TIPC_CLI_H */
