@@ -218,3 +218,19 @@ def test_docs_list_exactly_the_type_table():
     rows = dict(re.findall(r"^\| `([a-z_]+/msg/\w+)` \| (.*) \|$", text, flags=re.M))
     table = {t.name: t.shapes for t in rosext.ros_types()}
     assert {k: v.replace("\\|", "|") for k, v in rows.items()} == table
+
+
+def test_tipc_ros2_types_prints_the_same_table():
+    import os
+    import subprocess
+
+    cli = os.environ.get("TIPC_CLI")
+    if not cli:
+        pytest.fail("TIPC_CLI is not set (CTest sets it to the build's tipc)")
+    out = subprocess.run([cli, "ros2", "types"], capture_output=True, text=True, timeout=30,
+                         check=True).stdout
+    rows = {}
+    for line in out.splitlines()[1:]:
+        name, _, shapes = line.partition(" ")
+        rows[name] = shapes.strip()
+    assert rows == {t.name: t.shapes for t in rosext.ros_types()}
