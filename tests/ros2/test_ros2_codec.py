@@ -234,3 +234,15 @@ def test_tipc_ros2_types_prints_the_same_table():
         name, _, shapes = line.partition(" ")
         rows[name] = shapes.strip()
     assert rows == {t.name: t.shapes for t in rosext.ros_types()}
+
+
+def test_encode_with_fields_larger_than_the_frame():
+    # joint names longer than the frame itself (the Python wrapper's first
+    # buffer guess is too small: it encodes again at the exact size)
+    names = [c * 3000 for c in "abc"]
+    pos = np.array([1.0, -2.0, 3.5])
+    data = rosext.to_ros_bytes(pos, "sensor_msgs/msg/JointState", joint_names=names,
+                               frame_id="f" * 5000)
+    msg = TYPESTORE.deserialize_cdr(data, "sensor_msgs/msg/JointState")
+    assert msg.name == names and msg.header.frame_id == "f" * 5000
+    assert msg.position.tolist() == pos.tolist()
