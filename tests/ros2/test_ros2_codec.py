@@ -8,7 +8,7 @@ import struct
 
 import numpy as np
 import pytest
-from ros2_oracle import ENCODINGS, T, assert_same, cases, expected, image
+from ros2_oracle import ENCODINGS, assert_same, cases, expected, image
 from ros2_peer_types import TYPESTORE
 
 import tensor_ipc

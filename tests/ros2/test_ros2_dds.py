@@ -20,7 +20,7 @@ import pytest
 from ros2_oracle import assert_same, cases, expected
 from ros2_peer_types import TYPESTORE
 
-from tensor_ipc import PoolMetadata, TensorConsumer
+from tensor_ipc import PoolMetadata
 from tensor_ipc.errors import MismatchError, UnsupportedError
 from tensor_ipc.rosext import ROSTensorConsumer, ROSTensorProducer
 
