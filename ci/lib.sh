@@ -18,7 +18,8 @@ TIPC_PACKAGES=(
     python3-dev python3-numpy python3-pytest python3-torch python3-pip python3-setuptools python3-venv
     clang libclang-rt-14-dev
 )
-# python3-venv: the venv of tests/compat (TIPC_COMPAT_TESTS=ON).
+# python3-venv: the venvs of tests/compat (TIPC_COMPAT_TESTS=ON) and tests/ros2
+# (the ROS 2 peers: cyclonedds built against cyclonedds-dev, rosbags).
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer, the ASan/UBSan runtimes)
 # build the libFuzzer targets of tests/fuzz (tipc_fuzz_build, tipc_fuzz_run).
 
