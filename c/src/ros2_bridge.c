@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define TOPIC_MAX 256
 #define THREAD_SLICE_NS INT64_C(100000000) /* how often a bridge thread checks for stop */
@@ -59,6 +60,16 @@ static void count(tipc_ros2_bridge *b, uint64_t frames, uint64_t bytes, uint64_t
     pthread_mutex_unlock(&b->lock);
 }
 
+/* last_problem = @p sentence (cut to fit); b->lock held. */
+static void set_problem_locked(tipc_ros2_bridge *b, const char *sentence)
+{
+    size_t n = strlen(sentence);
+    if (n >= sizeof b->stats.last_problem)
+        n = sizeof b->stats.last_problem - 1;
+    memcpy(b->stats.last_problem, sentence, n);
+    b->stats.last_problem[n] = '\0';
+}
+
 /* Count a rejected (shape) or malformed (decode) message with its sentence. */
 static void problem(tipc_ros2_bridge *b, int malformed, const char *sentence)
 {
@@ -67,11 +78,7 @@ static void problem(tipc_ros2_bridge *b, int malformed, const char *sentence)
         b->stats.malformed++;
     else
         b->stats.rejected++;
-    size_t n = strlen(sentence);
-    if (n >= sizeof b->stats.last_problem) /* a sentence too long is cut */
-        n = sizeof b->stats.last_problem - 1;
-    memcpy(b->stats.last_problem, sentence, n);
-    b->stats.last_problem[n] = '\0';
+    set_problem_locked(b, sentence);
     pthread_mutex_unlock(&b->lock);
 }
 
@@ -397,15 +404,27 @@ static tipc_status import_once(tipc_ros2_bridge *b, int64_t timeout_ns, uint64_t
 /* Life cycle                                                               */
 /* ------------------------------------------------------------------------ */
 
+/* Keep the sentence of a failure that is not about one message (the pool
+ * exists with other metadata, ...) without counting a message. */
+static void note(tipc_ros2_bridge *b, const char *sentence)
+{
+    pthread_mutex_lock(&b->lock);
+    set_problem_locked(b, sentence);
+    pthread_mutex_unlock(&b->lock);
+}
+
 static void *bridge_thread(void *arg)
 {
     tipc_ros2_bridge *b = arg;
     while (!atomic_load(&b->stop)) {
         uint64_t moved;
-        if (b->is_export)
-            export_once(b, THREAD_SLICE_NS, &moved);
-        else
-            import_once(b, THREAD_SLICE_NS, &moved);
+        tipc_status st = b->is_export ? export_once(b, THREAD_SLICE_NS, &moved)
+                                      : import_once(b, THREAD_SLICE_NS, &moved);
+        if (st && st != TIPC_E_TIMEOUT) { /* e.g. a mismatching pool: retry, not spin */
+            note(b, tipc_last_error());
+            struct timespec ts = { 0, THREAD_SLICE_NS };
+            nanosleep(&ts, NULL);
+        }
     }
     return NULL;
 }

@@ -145,6 +145,7 @@ START_TEST(export_waits_for_reader)
     ph_child *r = spawn("reader", TIPC_ROS2_HELPER, NULL);
     cmd_ok(r, line, sizeof line, "reader %s%s", topic, "");
     wait_stat(b, F_MATCHED, 1, "the reader matched");
+    ph_cmd_ok(r, line, sizeof line, T_CMD + T_SEE, "rmatched %d", T_SEE);
     ph_cmd_ok(r, line, sizeof line, T_CMD, "available");
     PH_ASSERT(!strcmp(line, "ok 0"), "the late reader saw old frames: %s", line);
     for (unsigned i = 0; i < 3; i++) {
@@ -237,7 +238,7 @@ START_TEST(import_into_pool)
     snprintf(want, sizeof want, "ok index=1 stamp=1700000001999999999 hash=%016llx bytes=72",
              (unsigned long long)ros2_hash(img, 72));
     PH_ASSERT(!strcmp(line, want), "consumer read '%s', want '%s'", line, want);
-    s = stats_of(b);
+    s = wait_stat(b, F_FRAMES, 2, "the counter of frames written"); /* counted after commit */
     PH_ASSERT(s.frames == 2 && s.rejected + s.malformed >= 2, "frames %llu rejected %llu "
               "malformed %llu", (unsigned long long)s.frames, (unsigned long long)s.rejected,
               (unsigned long long)s.malformed);
@@ -345,6 +346,23 @@ START_TEST(manual_bridges_and_errors)
     s.version = 77;
     PH_ASSERT(tipc_ros2_bridge_stats(th, &s) == TIPC_E_INVALID, "stats version");
     tipc_ros2_bridge_destroy(th);
+
+    /* An export of the pool's name with another shape: the bridge says why
+     * in last_problem and keeps trying (the pool may be recreated). */
+    int64_t six[] = { 6 };
+    tipc_metadata *other;
+    ck_assert_int_eq(tipc_metadata_create(&other, pool, TIPC_DTYPE_FLOAT64, 1, six,
+                                          TIPC_BACKEND_NUMPY, 2, NULL), TIPC_OK);
+    PH_ASSERT(tipc_ros2_export_create(&th, other, topic, &t) == TIPC_OK, "%s", tipc_last_error());
+    int64_t deadline = mono_ns() + INT64_C(10000000000);
+    s.version = TIPC_ROS2_STATS_VERSION;
+    while (tipc_ros2_bridge_stats(th, &s) == TIPC_OK && !strstr(s.last_problem, "shape") &&
+           mono_ns() < deadline)
+        mono_sleep_ms(5);
+    PH_ASSERT(strstr(s.last_problem, "shape") && s.frames == 0, "export of a mismatching pool: "
+              "'%s'", s.last_problem);
+    tipc_ros2_bridge_destroy(th);
+    tipc_metadata_destroy(other);
 
     tipc_consumer_destroy(c);
     tipc_producer_destroy(p);

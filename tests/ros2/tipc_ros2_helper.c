@@ -3,6 +3,7 @@
  * a tensor-ipc consumer. One request per line on stdin, one answer per line:
  *   reader TOPIC                 raw DDS reader on rt/TOPIC (ROS 2 default QoS)
  *   take TIMEOUT_MS              the next sample: "ok sec= nsec= h= w= enc= step= big= frame_id= len= hash="
+ *   rmatched TIMEOUT_MS          until the reader matches a writer
  *   available                    "ok N": samples received and not taken
  *   writer TOPIC                 raw DDS writer on rt/TOPIC
  *   matched TIMEOUT_MS           until the writer matches a reader
@@ -89,6 +90,16 @@ int main(void)
             }
             if (!done)
                 hio_reply("err timeout");
+        } else if (!strcmp(tok[0], "rmatched") && tok[1]) {
+            int64_t deadline = mono_ns() + atoll(tok[1]) * 1000000;
+            dds_subscription_matched_status_t s = { 0 };
+            while (dds_get_subscription_matched_status(rd, &s) == 0 && s.current_count == 0 &&
+                   mono_ns() < deadline)
+                mono_sleep_ms(5);
+            if (s.current_count)
+                hio_reply("ok");
+            else
+                hio_reply("err not matched");
         } else if (!strcmp(tok[0], "available")) {
             void *samples[64] = { NULL };
             dds_sample_info_t si[64];
