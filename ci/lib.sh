@@ -26,7 +26,8 @@ TIPC_PACKAGES=(
     python3-matplotlib
     clang libclang-rt-14-dev
 )
-# python3-venv: the venv of tests/compat (TIPC_COMPAT_TESTS=ON).
+# python3-venv: the venvs of tests/compat (TIPC_COMPAT_TESTS=ON) and tests/ros2
+# (the ROS 2 peers: cyclonedds built against cyclonedds-dev, rosbags).
 # python3-matplotlib: bench/plot.py, run by the test docs.performance_plots.
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer, the ASan/UBSan runtimes)
 # build the libFuzzer targets of tests/fuzz (tipc_fuzz_build, tipc_fuzz_run).

@@ -237,6 +237,18 @@ class build_ext(_build_ext):
             idlc = find_tool("IDLC", ["idlc"], "install Cyclone DDS's IDL compiler (Debian: cyclonedds-dev)")
             self.spawn([idlc, "-o" + gen, idl])
 
+        # The ROS 2 messages (c/idl/ros2, as c/CMakeLists.txt compiles them:
+        # without type information, as ROS 2's rmw_cyclonedds_cpp).
+        ros2_dir = os.path.join(ROOT, "c/idl/ros2")
+        ros2_c = []
+        for ros2_idl in sorted(glob.glob(os.path.join(ros2_dir, "*.idl"))):
+            stem = os.path.splitext(os.path.basename(ros2_idl))[0]
+            out_c, out_h = (os.path.join(gen, stem + ext) for ext in (".c", ".h"))
+            ros2_c.append(out_c)
+            if self.force or stale([out_c, out_h], glob.glob(os.path.join(ros2_dir, "*.idl"))):
+                idlc = find_tool("IDLC", ["idlc"], "install Cyclone DDS's IDL compiler (Debian: cyclonedds-dev)")
+                self.spawn([idlc, "-t", "-I", ros2_dir, "-o" + gen, ros2_idl])
+
         # SWIG wrapper: wrap.c here, capi.py in gen/tensor_ipc.
         iface = os.path.join(ROOT, "swig/tensor_ipc.i")
         wrap = os.path.join(gen, "tensor_ipcPYTHON_wrap.c")
@@ -254,7 +266,7 @@ class build_ext(_build_ext):
                 cmd.append("-DSWIGWORDSIZE64")  # int64_t is long on LP64
             cmd += ["-outdir", os.path.join(gen, PKG), "-o", wrap, iface]
             self.spawn(cmd)
-        return [wrap, msgs_c]
+        return [wrap, msgs_c] + ros2_c
 
 
 def extension():
@@ -289,7 +301,10 @@ def extension():
         libraries=libraries,
         extra_compile_args=extra_compile
         + [
-            "-std=c11",
+            # gnu11, not c11: the ROS 2 bridge includes Cyclone's ddsi
+            # headers, which use GNU asm (c/CMakeLists.txt gives those two
+            # files -std=gnu11; one extension has one set of flags).
+            "-std=gnu11",
             "-fvisibility=hidden",
             # SWIG's generated wrapper trips these; the CMake build checks
             # the project's own code with -Werror already.
@@ -467,7 +482,7 @@ setup(
     python_requires=">=3.9",
     install_requires=["numpy"],
     extras_require={"torch": ["torch"]},
-    packages=[PKG, PKG + ".core", PKG + ".backends"],
+    packages=[PKG, PKG + ".core", PKG + ".backends", PKG + ".rosext"],
     package_data={PKG: ["py.typed", "*.pyi"]},
     ext_modules=[extension()],
     cmdclass=cmdclass,

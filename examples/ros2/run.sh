@@ -11,7 +11,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 peer_py=${1:-python3}
 py=${TIPC_EXAMPLE_PYTHON:-/usr/bin/python3}
 
-"$peer_py" "$here/ros_peer.py" --images 20 --states 30 --timeout 60 & peer=$!
+# 40 states for a policy that needs 30: the first ones may go out before the
+# policy's reader has matched the peer's writer (a volatile topic drops them)
+"$peer_py" "$here/ros_peer.py" --images 20 --states 40 --timeout 60 & peer=$!
 "$py" "$here/ros_to_policy.py" --states 30 --timeout 60 --no-rclpy & policy=$!
 # 200 frames over 2 s: the first ones may come before the peer's reader is
 # matched (those are not sent, by design); it needs 20

@@ -1,5 +1,5 @@
 /* Python part of tipc_ros2.i: the codec moving bytes without extra copies.
- * ros2_encode serialises straight into a new bytes object of the exact size;
+ * ros2_encode serialises into a new bytes object (one pass, shrunk to size);
  * ros2_decode_info gives the array form of a message, and ros2_decode_into
  * fills a buffer the caller allocated for it (a numpy array). */
 
@@ -37,26 +37,32 @@ PyObject *ros2_encode(const Metadata *md, const void *data, size_t size, int64_t
         return NULL;
     }
     tipc_ros2_options o = tipc_swig_ros2_opts(msg_type, encoding, frame_id, joint_names);
-    size_t need = 0;
+    /* One serialisation in the common case: a bytes object with room for
+     * the frame and the fields around it, shrunk to the size written; only
+     * messages with more than that around the frame (long joint names) take
+     * a second pass at the exact size. */
+    size_t cap = size + 4096, got = 0;
+    PyObject *out = NULL;
     tipc_status st;
-    Py_BEGIN_ALLOW_THREADS
-    st = tipc_ros2_encode(NULL, 0, &need, md, data, stamp_ns, &o);
-    Py_END_ALLOW_THREADS
-    if (st != TIPC_E_LIMIT && TIPC_TRY(st) != TIPC_OK)
-        return NULL;
-    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)need);
-    if (!out)
-        return NULL;
-    char *dst = PyBytes_AS_STRING(out);
-    size_t got = 0;
-    Py_BEGIN_ALLOW_THREADS
-    st = tipc_ros2_encode(dst, need, &got, md, data, stamp_ns, &o);
-    Py_END_ALLOW_THREADS
-    if (TIPC_TRY(st) != TIPC_OK) {
+    for (int pass = 0; pass < 2; pass++) {
+        out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)cap);
+        if (!out)
+            return NULL;
+        char *dst = PyBytes_AS_STRING(out);
+        Py_BEGIN_ALLOW_THREADS
+        st = tipc_ros2_encode(dst, cap, &got, md, data, stamp_ns, &o);
+        Py_END_ALLOW_THREADS
+        if (st != TIPC_E_LIMIT || got <= cap)
+            break;
         Py_DECREF(out);
+        out = NULL;
+        cap = got;
+    }
+    if (TIPC_TRY(st) != TIPC_OK) {
+        Py_XDECREF(out);
         return NULL;
     }
-    if (got != need && _PyBytes_Resize(&out, (Py_ssize_t)got) < 0)
+    if (got != cap && _PyBytes_Resize(&out, (Py_ssize_t)got) < 0)
         return NULL;
     return out;
 }

@@ -2,13 +2,17 @@
 type names (ros2_peer_types), publishing or subscribing on "rt/<topic>" with
 ROS 2's default QoS (reliable, keep-last 10, volatile). Run as a process:
 
-  peer_cdds.py pub TYPE TOPIC IN.json   IN: {"cdr": [hex, ...], "raw": bool}
-      Waits for a matched reader, writes each payload (a CDR message from
-      rosbags, deserialised into the Cyclone class; raw: the bytes written
-      as they are, for malformed input), waits for acknowledgements.
+  peer_cdds.py pub TYPE TOPIC IN.json [GO]   IN: {"cdr": [hex, ...], "raw": bool}
+      Waits for a matched reader (then prints "matched" and, given GO, waits
+      for that file: the reader's side of the match may come later, and a
+      volatile reader misses what was written before it), writes each
+      payload (a CDR message from rosbags, deserialised into the Cyclone
+      class; raw: the bytes as they are, for malformed input), waits for
+      acknowledgements.
   peer_cdds.py sub TYPE TOPIC OUT.json COUNT
-      Prints "ready" once its reader exists, takes COUNT samples (the
-      serialised bytes as received) and writes {"cdr": [hex, ...]}.
+      Prints "ready" once its reader exists and "matched" once it matched a
+      writer, takes COUNT samples (the serialised bytes as received) and
+      writes {"cdr": [hex, ...]}.
 
 The domain is ROS_DOMAIN_ID. Exit 0 done, 3 deadline (TIPC_PEER_TIMEOUT s, default 30).
 """
@@ -44,7 +48,7 @@ def ros_topic(name: str) -> str:
     return "rt/" + name.lstrip("/")
 
 
-def pub(type_name: str, topic_name: str, path: str) -> int:
+def pub(type_name: str, topic_name: str, path: str, go: str = "") -> int:
     with open(path) as f:
         spec = json.load(f)
     cls = ros2_class(type_name)
@@ -60,6 +64,13 @@ def pub(type_name: str, topic_name: str, path: str) -> int:
     if not matched.wait(TIMEOUT):
         print("peer pub: no reader matched", file=sys.stderr)
         return 3
+    print("matched", flush=True)
+    deadline = time.monotonic() + TIMEOUT
+    while go and not os.path.exists(go):
+        if time.monotonic() > deadline:
+            print(f"peer pub: {go} never appeared", file=sys.stderr)
+            return 3
+        time.sleep(0.005)
     for h in spec["cdr"]:
         data = bytes.fromhex(h)
         if spec.get("raw"):
@@ -79,8 +90,18 @@ def sub(type_name: str, topic_name: str, path: str, count: int) -> int:
     cls = ros2_class(type_name)
     dp = DomainParticipant(int(os.environ.get("ROS_DOMAIN_ID", "0")))
     topic = Topic(dp, ros_topic(topic_name), cls)
-    reader = DataReader(dp, topic, ROS_QOS)
+    matched = threading.Event()
+
+    def on_match(_reader, status):
+        if status.current_count > 0:
+            matched.set()
+
+    reader = DataReader(dp, topic, ROS_QOS, listener=Listener(on_subscription_matched=on_match))
     print("ready", flush=True)
+    if not matched.wait(TIMEOUT):
+        print("peer sub: no writer matched", file=sys.stderr)
+        return 3
+    print("matched", flush=True)
     got = []
     deadline = time.monotonic() + TIMEOUT
     while len(got) < count and time.monotonic() < deadline:
@@ -99,7 +120,7 @@ def sub(type_name: str, topic_name: str, path: str, count: int) -> int:
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "pub":
-        sys.exit(pub(sys.argv[2], sys.argv[3], sys.argv[4]))
+        sys.exit(pub(sys.argv[2], sys.argv[3], sys.argv[4], *sys.argv[5:6]))
     if mode == "sub":
         sys.exit(sub(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])))
     sys.exit(f"unknown mode {mode!r}")

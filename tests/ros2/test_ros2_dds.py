@@ -20,7 +20,7 @@ import pytest
 from ros2_oracle import assert_same, cases, expected
 from ros2_peer_types import TYPESTORE
 
-from tensor_ipc import PoolMetadata, TensorConsumer
+from tensor_ipc import PoolMetadata
 from tensor_ipc.errors import MismatchError, UnsupportedError
 from tensor_ipc.rosext import ROSTensorConsumer, ROSTensorProducer
 
@@ -67,6 +67,11 @@ class Sub:
         line = self.p.stdout.readline()
         assert line.strip() == "ready", (line, self.p.stderr.read())
 
+    def matched(self):
+        """Wait until the peer's reader matched our writer (its side of the match)."""
+        line = self.p.stdout.readline()
+        assert line.strip() == "matched", (line, self.p.stderr.read())
+
     def result(self):
         rc = self.p.wait(timeout=TIMEOUT + 10)
         err = self.p.stderr.read()
@@ -79,13 +84,26 @@ class Sub:
             self.p.wait()
 
 
-def peer_pub(type_name, topic, payloads, tmp_path, raw=False):
-    """peer_cdds.py pub: waits for our reader, sends, waits for acks."""
+def peer_pub(type_name, topic, payloads, tmp_path, bridge, raw=False):
+    """peer_cdds.py pub: sends once both sides matched (the peer's writer
+    saw our reader, and ``bridge`` (a ROSTensorConsumer) saw the writer),
+    then waits for acknowledgements."""
     spec = tmp_path / f"pub_{next(_ids)}.json"
+    go = tmp_path / f"go_{next(_ids)}"
     spec.write_text(json.dumps({"cdr": [bytes(p).hex() for p in payloads], "raw": raw}))
-    r = subprocess.run([sys.executable, PEER, "pub", type_name, topic, str(spec)],
-                       capture_output=True, text=True, timeout=TIMEOUT + 10)
-    assert r.returncode == 0, f"peer pub exit {r.returncode}: {r.stderr}"
+    p = subprocess.Popen([sys.executable, PEER, "pub", type_name, topic, str(spec), str(go)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        assert line.strip() == "matched", (line, p.stderr.read())
+        wait_until(lambda: bridge.stats["matched"] >= 1, what="our reader to match the peer")
+        go.touch()
+        out, err = p.communicate(timeout=TIMEOUT + 10)
+        assert p.returncode == 0 and out.strip() == "done", f"peer pub exit {p.returncode}: {err}"
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 def cdr(msg, type_name):
@@ -113,6 +131,7 @@ def test_export_sends_nothing_without_a_reader_and_a_late_reader_gets_frames(tmp
         sub = Sub("sensor_msgs/msg/Image", topic, 3, tmp_path)
         try:
             wait_until(lambda: prod.stats["matched"] == 1, what="the peer's reader to match")
+            sub.matched()
             frames, spans = [], []
             for k in range(3):
                 f = (np.arange(60, dtype=np.uint8).reshape(4, 5, 3) * (k + 2)).astype(np.uint8)
@@ -144,6 +163,7 @@ def test_export_every_type_to_the_cyclonedds_peer(cid, type_name, arr, opts, tmp
         sub = Sub(type_name, topic, 1, tmp_path)
         try:
             wait_until(lambda: prod.stats["matched"] == 1, what="the peer's reader to match")
+            sub.matched()
             prod.put(arr)
             (data,) = sub.result()
         finally:
@@ -180,10 +200,12 @@ def test_import_every_type_from_the_cyclonedds_peer(cid, type_name, arr, opts, t
                    opts.get("joint_names"))
     cons = ROSTensorConsumer(md, None, topic, type_name)
     try:
-        peer_pub(type_name, topic, [cdr(msg, type_name)], tmp_path)
+        peer_pub(type_name, topic, [cdr(msg, type_name)], tmp_path, cons)
         assert cons.wait(TIMEOUT), cons.stats
         got = cons.get(as_numpy=True)
         assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+        # (the bridge counts a frame just after committing it)
+        wait_until(lambda: cons.stats["frames"] == 1, what="the frame counted")
         if stamp:
             assert cons.tensor_consumer.last_timestamp_ns == stamp
         s = cons.stats
@@ -200,7 +222,7 @@ def test_import_pool_shaped_by_the_first_message(tmp_path):
         assert cons.pool_metadata is None and cons.get() is None
         peer_pub("sensor_msgs/msg/Image", topic,
                  [cdr(expected("sensor_msgs/msg/Image", arr, 5, "", "mono16"),
-                      "sensor_msgs/msg/Image")], tmp_path)
+                      "sensor_msgs/msg/Image")], tmp_path, cons)
         assert cons.wait(TIMEOUT)
         md = cons.pool_metadata
         assert (md.name, tuple(md.shape), md.dtype_str, md.history_len) == (
@@ -222,7 +244,7 @@ def test_import_rejects_and_counts_a_wrong_shape_message(tmp_path):
     try:
         good = np.arange(7) * 0.25
         peer_pub("sensor_msgs/msg/JointState", topic,
-                 [_js(np.arange(5.0), 10), _js(good, 20)], tmp_path)
+                 [_js(np.arange(5.0), 10), _js(good, 20)], tmp_path, cons)
         assert cons.wait(TIMEOUT)
         wait_until(lambda: cons.stats["frames"] + cons.stats["rejected"] == 2, what="both counted")
         s = cons.stats
@@ -270,10 +292,11 @@ def test_import_cdr_that_cyclone_cannot_read_is_dropped_and_the_bridge_goes_on(t
     cons = ROSTensorConsumer(md, None, topic, "sensor_msgs/msg/Image")
     try:
         peer_pub("sensor_msgs/msg/Image", topic, list(malformed_payloads().values()), tmp_path,
-                 raw=True)
+                 cons, raw=True)
         good, arr = _image_cdr()
-        peer_pub("sensor_msgs/msg/Image", topic, [good], tmp_path, raw=True)
+        peer_pub("sensor_msgs/msg/Image", topic, [good], tmp_path, cons, raw=True)
         assert cons.wait(TIMEOUT), cons.stats
+        wait_until(lambda: cons.stats["frames"] == 1, what="the frame counted")
         s = cons.stats
         assert (s["frames"], s["rejected"], s["malformed"]) == (1, 0, 0), s
         assert cons.tensor_consumer.latest_index() == 0
@@ -304,16 +327,17 @@ def test_import_counts_messages_that_do_not_decode_and_writes_none(tmp_path):
     cons = ROSTensorConsumer(md, None, topic, "sensor_msgs/msg/Image")
     try:
         peer_pub("sensor_msgs/msg/Image", topic,
-                 [cdr(b, "sensor_msgs/msg/Image") for b in bad], tmp_path)
+                 [cdr(b, "sensor_msgs/msg/Image") for b in bad], tmp_path, cons)
         wait_until(lambda: cons.stats["malformed"] == 4, what="4 malformed counted")
         s = cons.stats
         assert (s["frames"], s["rejected"]) == (0, 0), s
         assert "yuv422" in s["last_problem"] and topic in s["last_problem"], s
         assert cons.get() is None and cons.tensor_consumer.latest_index() is None
         good, arr = _image_cdr()
-        peer_pub("sensor_msgs/msg/Image", topic, [good], tmp_path)
+        peer_pub("sensor_msgs/msg/Image", topic, [good], tmp_path, cons)
         assert cons.wait(TIMEOUT), cons.stats
-        assert cons.stats["frames"] == 1 and cons.tensor_consumer.latest_index() == 0
+        wait_until(lambda: cons.stats["frames"] == 1, what="the frame counted")
+        assert cons.tensor_consumer.latest_index() == 0
         assert cons.get(as_numpy=True).tobytes() == arr.tobytes()
     finally:
         cons.cleanup()
@@ -326,7 +350,7 @@ def test_import_feeds_c_python_and_lua_consumers_in_other_processes(tmp_path):
     cons = ROSTensorConsumer(md, None, topic, "sensor_msgs/msg/JointState")
     try:
         peer_pub("sensor_msgs/msg/JointState", topic,
-                 [_js(f, 1_000_000_000 * (k + 1)) for k, f in enumerate(frames)], tmp_path)
+                 [_js(f, 1_000_000_000 * (k + 1)) for k, f in enumerate(frames)], tmp_path, cons)
         wait_until(lambda: cons.stats["frames"] == 3, what="3 frames imported")
         want = [f.tolist() for f in frames]
 

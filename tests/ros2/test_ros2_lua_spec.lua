@@ -55,6 +55,7 @@ describe("tensor_ipc ROS 2 bridges from Lua", function()
                                         py, here, topic, out))
     assert.equals("ready", peer:read("l"))
     wait_until(function() return b:stats().matched == 1 end, "the peer's reader")
+    assert.equals("matched", peer:read("l")) -- and the peer's side of the match
     local frame = {}
     for i = 1, 18 do frame[i] = i * 10 end
     p:put(frame)
@@ -82,8 +83,13 @@ describe("tensor_ipc ROS 2 bridges from Lua", function()
       local _, rc = sh(string.format("%s %s/cdr_tool.py jointstate %s 1500000000250000000 0.5,-1.25,2,1e300",
                                      py, here, input))
       assert.equals(0, rc)
-      local pub = io.popen(string.format("%s %s/peer_cdds.py pub sensor_msgs/msg/JointState %s %s",
-                                         py, here, topic, input))
+      local go = input .. ".go"
+      local pub = io.popen(string.format("%s %s/peer_cdds.py pub sensor_msgs/msg/JointState %s %s %s",
+                                         py, here, topic, input, go))
+      -- send once both sides matched: a volatile reader misses what came before
+      assert.equals("matched", pub:read("l"))
+      wait_until(function() return b:stats().matched == 1 end, "our reader to match the peer")
+      assert(io.open(go, "w")):close()
       if manual then
         wait_until(function() b:poll(0.05) return b:stats().frames == 1 end, "the message")
       else

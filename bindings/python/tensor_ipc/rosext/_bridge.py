@@ -4,7 +4,6 @@ names, QoS and domain arguments, and the C bridge wrapper."""
 from __future__ import annotations
 
 import importlib
-import os
 from typing import Any, Optional
 
 from .. import capi as _tipc
@@ -121,10 +120,3 @@ class Bridge:
         h, self.handle = self.handle, None
         del h
 
-
-def env_domain() -> int:
-    """ROS_DOMAIN_ID as the bridge reads it (for messages)."""
-    try:
-        return int(os.environ.get("ROS_DOMAIN_ID", "0"))
-    except ValueError:
-        return 0

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import _backends as _b
 from .. import capi as _tipc
-from ..errors import InvalidArgumentError, UnsupportedError
+from ..errors import InvalidArgumentError
 
 __all__ = [
     "ROSConversionError",
