@@ -26,7 +26,8 @@ TIPC_PACKAGES=(
     python3-matplotlib
     clang libclang-rt-14-dev
 )
-# python3-venv: the venvs of tests/compat (TIPC_COMPAT_TESTS=ON) and
+# python3-venv: the venvs of tests/compat (TIPC_COMPAT_TESTS=ON), tests/ros2
+# (the ROS 2 peers: cyclonedds built against cyclonedds-dev, rosbags) and
 # tests/packaging (TIPC_PACKAGING_TESTS=ON); luarocks: the rock's test there.
 # python3-matplotlib: bench/plot.py, run by the test docs.performance_plots.
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer, the ASan/UBSan runtimes)

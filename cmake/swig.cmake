@@ -11,7 +11,7 @@ function(tipc_swig_interface out lang_dir)
   if(CMAKE_SIZEOF_VOID_P EQUAL 8)
     list(APPEND flags -DSWIGWORDSIZE64) # int64_t is long on LP64
   endif()
-  file(GLOB lang_files ${PROJECT_SOURCE_DIR}/swig/${lang_dir}/*.i)
+  file(GLOB lang_files ${PROJECT_SOURCE_DIR}/swig/*.i ${PROJECT_SOURCE_DIR}/swig/${lang_dir}/*.i)
   set_source_files_properties(${iface} PROPERTIES
     USE_TARGET_INCLUDE_DIRECTORIES ON
     SWIG_FLAGS "${flags}"

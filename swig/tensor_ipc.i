@@ -236,6 +236,9 @@ typedef struct {} Consumer;
 %constant int E_SYSTEM = TIPC_E_SYSTEM;
 %constant int E_LIMIT = TIPC_E_LIMIT;
 
+/* ---------------------------------------------------------------- ROS 2 */
+%include "tipc_ros2.i"
+
 #if defined(SWIGPYTHON)
 %include "python/tipc_python_extend.i"
 #elif defined(SWIGLUA)

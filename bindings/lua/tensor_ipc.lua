@@ -242,6 +242,105 @@ function Consumer:__tostring()
   return string.format("tensor_ipc.consumer(%s)", self._md:describe())
 end
 
+--------------------------------------------------------------------- ROS 2
+
+local Bridge = {}
+Bridge.__index = Bridge
+
+local function bridge_args(opts, what)
+  if type(opts) ~= "table" then
+    error(what .. " takes a table of options, e.g. {topic=..., pool=...}", 3)
+  end
+  if type(opts.topic) ~= "string" then
+    error(what .. ": option 'topic' (a ROS 2 topic name) is required", 3)
+  end
+  return opts.type, opts.encoding, opts.frame_id,
+         type(opts.joint_names) == "table" and table.concat(opts.joint_names, ",")
+           or opts.joint_names,
+         opts.domain_id or -1, opts.qos_depth or 10, opts.reliable == false and 0 or 1
+end
+
+local function bridge(h, opts, name)
+  return setmetatable({ _h = h, topic = opts.topic, name = name,
+                        manual = opts.manual == true }, Bridge)
+end
+
+--- Copy each new frame of a pool to a ROS 2 topic (no ROS install needed).
+-- opts: topic, and the pool as for tensor_ipc.consumer (name, shape, dtype,
+-- history_len) or producer = a tensor_ipc.producer; type (nil: inferred,
+-- "sensor_msgs/msg/Image", ...), encoding, frame_id, joint_names (table or
+-- comma-separated), domain_id (nil: ROS_DOMAIN_ID), qos_depth, reliable,
+-- manual (true: no thread; call bridge:poll()).
+function M.ros2_export(opts)
+  local ty, enc, fid, joints, dom, depth, rel = bridge_args(opts, "tensor_ipc.ros2_export")
+  local md
+  if opts.producer then
+    md = opts.producer._md
+  else
+    need(opts, "tensor_ipc.ros2_export")
+    md = metadata(opts)
+  end
+  local h = core.Ros2Bridge(core.ROS2_EXPORT, opts.topic, md, nil, ty, enc, fid, joints, dom,
+                            depth, rel, opts.history_len or 8, opts.manual and 1 or 0)
+  return bridge(h, opts, md:name())
+end
+
+--- Write each message of a ROS 2 topic into a pool this bridge produces.
+-- opts: topic, name (the pool), type (required), shape and dtype (nil: from
+-- the first message), history_len, encoding, domain_id, qos_depth, reliable, manual.
+function M.ros2_import(opts)
+  local ty, enc, fid, joints, dom, depth, rel = bridge_args(opts, "tensor_ipc.ros2_import")
+  need(opts, "tensor_ipc.ros2_import")
+  if type(ty) ~= "string" then
+    error("tensor_ipc.ros2_import: option 'type' (e.g. \"sensor_msgs/msg/JointState\") is required", 2)
+  end
+  local md = opts.shape and metadata(opts) or nil
+  local h = core.Ros2Bridge(core.ROS2_IMPORT, opts.topic, md, opts.name, ty, enc, fid, joints,
+                            dom, depth, rel, opts.history_len or 8, opts.manual and 1 or 0)
+  return bridge(h, opts, opts.name)
+end
+
+--- Drive a manual bridge: moves what arrived, waiting up to timeout seconds
+-- (nil: 0) for the first; returns the number of frames moved.
+function Bridge:poll(timeout)
+  if self._closed then error("ROS 2 bridge '" .. self.topic .. "' is closed", 2) end
+  return self._h:poll(seconds_to_ns(self.name, "timeout", timeout, 0))
+end
+
+--- The counters: frames, bytes, skipped, rejected, malformed, matched, last_problem.
+function Bridge:stats()
+  if self._closed then error("ROS 2 bridge '" .. self.topic .. "' is closed", 2) end
+  local s = self._h:stats()
+  return { frames = s.frames, bytes = s.bytes, skipped = s.skipped, rejected = s.rejected,
+           malformed = s.malformed, matched = s.matched, last_problem = s.last_problem }
+end
+
+--- The ROS 2 type carried ("sensor_msgs/msg/Image").
+function Bridge:type()
+  return self._h:type()
+end
+
+--- Stop the bridge (an import bridge closes its pool). Idempotent.
+function Bridge:close()
+  core.close(self._h)
+  self._closed = true
+end
+Bridge.__close = Bridge.close
+
+function Bridge:__tostring()
+  return string.format("tensor_ipc.ros2_bridge(%s, topic %s)", self._h:type(), self.topic)
+end
+
+--- The supported ROS 2 types: a list of {name, dds_name, shapes}.
+function M.ros2_types()
+  local out = {}
+  for i = 0, core.ros2_type_count() - 1 do
+    local t = core.ros2_type_at(i)
+    out[#out + 1] = { name = t.name, dds_name = t.dds_name, shapes = t.shapes }
+  end
+  return out
+end
+
 --- Sleep for the given seconds (fractions allowed); for pacing simulator loops.
 function M.sleep(seconds)
   core.sleep(seconds)

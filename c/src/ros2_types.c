@@ -113,7 +113,7 @@ static struct tipc__ros2_type types[] = {
         "geometry_msgs/Vector3 linear\ngeometry_msgs/Vector3 angular\n" DEP_VECTOR3 },
       &geometry_msgs_msg_dds__Twist__desc, K_TWIST, 0 },
     { { "geometry_msgs/msg/Pose", "geometry_msgs::msg::dds_::Pose_",
-        "float64 (7,) = position x,y,z, orientation x,y,z,w",
+        "float64 (4,4) = the homogeneous transform of the pose (as ros2_numpy)",
         "geometry_msgs/Point position\ngeometry_msgs/Quaternion orientation\n" DEP_POINT
         DEP_QUAT },
       &geometry_msgs_msg_dds__Pose__desc, K_POSE, 0 },
@@ -450,10 +450,15 @@ static int fits(const tipc__ros2_type *t, const tipc_metadata *md, const tipc_ro
         }
         return 1;
     case K_POSE:
+        if (dt != TIPC_DTYPE_FLOAT64 || nd != 2 || s[0] != 4 || s[1] != 4) {
+            snprintf(why, whysize, "a Pose is float64 (4,4), its homogeneous transform");
+            return 0;
+        }
+        return 1;
     case K_POINT:
     case K_VECTOR3:
     case K_QUAT: {
-        int n = t->kind == K_POSE ? 7 : t->kind == K_QUAT ? 4 : 3;
+        int n = t->kind == K_QUAT ? 4 : 3;
         if (dt != TIPC_DTYPE_FLOAT64 || nd != 1 || s[0] != n) {
             snprintf(why, whysize, "a %s is float64 (%d,)", strrchr(t->info.name, '/') + 1, n);
             return 0;
@@ -779,6 +784,35 @@ static tipc_status set_header(std_msgs_msg_dds__Header_ *h, const char *frame_id
     return TIPC_OK;
 }
 
+/* A Pose travels as position + unit quaternion; its array form is the 4x4
+ * homogeneous transform, as ros2_numpy gives it. The rotation part's
+ * quaternion by Shepperd's method (the numerically stable branch for each
+ * case), sign chosen so that w >= 0: q and -q are the same rotation. */
+static void quaternion_from_matrix(double q[4], const double *m)
+{
+    const double r00 = m[0], r01 = m[1], r02 = m[2];
+    const double r10 = m[4], r11 = m[5], r12 = m[6];
+    const double r20 = m[8], r21 = m[9], r22 = m[10];
+    const double tr = r00 + r11 + r22;
+    double x, y, z, w, s;
+    if (tr > 0) {
+        s = sqrt(tr + 1.0) * 2;
+        w = s / 4, x = (r21 - r12) / s, y = (r02 - r20) / s, z = (r10 - r01) / s;
+    } else if (r00 > r11 && r00 > r22) {
+        s = sqrt(1.0 + r00 - r11 - r22) * 2;
+        w = (r21 - r12) / s, x = s / 4, y = (r01 + r10) / s, z = (r02 + r20) / s;
+    } else if (r11 > r22) {
+        s = sqrt(1.0 + r11 - r00 - r22) * 2;
+        w = (r02 - r20) / s, x = (r01 + r10) / s, y = s / 4, z = (r12 + r21) / s;
+    } else {
+        s = sqrt(1.0 + r22 - r00 - r11) * 2;
+        w = (r10 - r01) / s, x = (r02 + r20) / s, y = (r12 + r21) / s, z = s / 4;
+    }
+    if (w < 0)
+        x = -x, y = -y, z = -z, w = -w;
+    q[0] = x, q[1] = y, q[2] = z, q[3] = w;
+}
+
 tipc_status tipc__ros2_map_sample(tipc__ros2_map *m, const void **out_sample, const void *frame,
                                   int64_t stamp_ns)
 {
@@ -837,15 +871,18 @@ tipc_status tipc__ros2_map_sample(tipc__ros2_map *m, const void **out_sample, co
         m->s.twist.angular.y = d[4];
         m->s.twist.angular.z = d[5];
         break;
-    case K_POSE:
-        m->s.pose.position.x = d[0];
-        m->s.pose.position.y = d[1];
-        m->s.pose.position.z = d[2];
-        m->s.pose.orientation.x = d[3];
-        m->s.pose.orientation.y = d[4];
-        m->s.pose.orientation.z = d[5];
-        m->s.pose.orientation.w = d[6];
+    case K_POSE: {
+        double q[4];
+        quaternion_from_matrix(q, d);
+        m->s.pose.position.x = d[3];
+        m->s.pose.position.y = d[7];
+        m->s.pose.position.z = d[11];
+        m->s.pose.orientation.x = q[0];
+        m->s.pose.orientation.y = q[1];
+        m->s.pose.orientation.z = q[2];
+        m->s.pose.orientation.w = q[3];
         break;
+    }
     case K_POINT:
     case K_VECTOR3:
         m->s.point.x = d[0];
@@ -1043,7 +1080,7 @@ struct plan {
     size_t npoints, width, point_step, row_step;    /* POINTS */
     uint32_t offsets[4];
     int nfields;
-    double values[10];                              /* VALUES */
+    double values[16];                              /* VALUES */
     const uint8_t *jp, *jv, *je;                    /* JOINTS */
     size_t njoints;
 };
@@ -1351,6 +1388,27 @@ static tipc_status parse_values(struct rd *r, tipc_ros2_array *a, struct plan *p
     return TIPC_OK;
 }
 
+/* Position x,y,z and quaternion x,y,z,w (in p->values) become the 4x4
+ * transform. The quaternion is normalised first; a zero one is no rotation. */
+static void pose_to_matrix(tipc_ros2_array *a, struct plan *p)
+{
+    const double px = p->values[0], py = p->values[1], pz = p->values[2];
+    const double x = p->values[3], y = p->values[4], z = p->values[5], w = p->values[6];
+    const double n = x * x + y * y + z * z + w * w;
+    const double s = n > 0 ? 2.0 / n : 0.0;
+    const double m[16] = {
+        1 - s * (y * y + z * z), s * (x * y - z * w),     s * (x * z + y * w),     px,
+        s * (x * y + z * w),     1 - s * (x * x + z * z), s * (y * z - x * w),     py,
+        s * (x * z - y * w),     s * (y * z + x * w),     1 - s * (x * x + y * y), pz,
+        0,                       0,                       0,                       1,
+    };
+    memcpy(p->values, m, sizeof m);
+    a->ndim = 2;
+    a->shape[0] = 4;
+    a->shape[1] = 4;
+    a->bytes = sizeof m;
+}
+
 static tipc_status parse_multi(const tipc__ros2_type *t, struct rd *r, tipc_ros2_array *a,
                                struct plan *p, char *why, size_t whysize)
 {
@@ -1444,7 +1502,11 @@ tipc_status tipc__ros2_decode(const tipc__ros2_type *t, tipc_ros2_array *out, vo
     case K_CLOUD: st = parse_cloud(&r, &a, &p, why, whysize); break;
     case K_GRID: st = parse_grid(&r, &a, &p, why, whysize); break;
     case K_TWIST: st = parse_values(&r, &a, &p, 6, why, whysize); break;
-    case K_POSE: st = parse_values(&r, &a, &p, 7, why, whysize); break;
+    case K_POSE:
+        st = parse_values(&r, &a, &p, 7, why, whysize);
+        if (!st)
+            pose_to_matrix(&a, &p);
+        break;
     case K_POINT:
     case K_VECTOR3: st = parse_values(&r, &a, &p, 3, why, whysize); break;
     case K_QUAT: st = parse_values(&r, &a, &p, 4, why, whysize); break;

@@ -17,7 +17,7 @@ tipc_producer *tipc_lua_check_producer(lua_State *L, int idx)
     return p;
 }
 
-/* close(obj): destroy a Producer, Consumer or Metadata now instead of at
+/* close(obj): destroy a Producer, Consumer, Metadata or Ros2Bridge now instead of at
  * garbage collection. The userdata stays, emptied: later calls raise. */
 static int tipc_lua_close(lua_State *L)
 {
@@ -30,6 +30,8 @@ static int tipc_lua_close(lua_State *L)
         tipc_consumer_destroy((Consumer *)u->ptr);
     else if (u->type == SWIGTYPE_p_Metadata)
         tipc_metadata_destroy((Metadata *)u->ptr);
+    else if (u->type == SWIGTYPE_p_Ros2Bridge)
+        tipc_ros2_bridge_destroy((Ros2Bridge *)u->ptr);
     else
         return luaL_error(L, "close: not a tensor_ipc object");
     u->ptr = NULL;

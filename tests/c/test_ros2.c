@@ -598,7 +598,7 @@ START_TEST(geometry)
         const char *type;
         int n;
         int rows; /* 2: also as (2,3) */
-    } g[] = { { "geometry_msgs/msg/Twist", 6, 2 }, { "geometry_msgs/msg/Pose", 7, 0 },
+    } g[] = { { "geometry_msgs/msg/Twist", 6, 2 },
               { "geometry_msgs/msg/Point", 3, 0 }, { "geometry_msgs/msg/Vector3", 3, 0 },
               { "geometry_msgs/msg/Quaternion", 4, 0 } };
     const double v[7] = { 1.25, -2, 3, 4.5, 5, -6, 0.7071 };
@@ -621,6 +621,56 @@ START_TEST(geometry)
             tipc_metadata_destroy(md);
         }
     }
+}
+END_TEST
+
+/* A Pose is the 4x4 homogeneous transform (ros2_numpy's form). Half turns
+ * about an axis keep every number exact both ways. */
+START_TEST(pose_as_transform)
+{
+    const char *type = "geometry_msgs/msg/Pose";
+    int64_t s[] = { 4, 4 };
+    tipc_metadata *md = md_new("r2_pose", TIPC_DTYPE_FLOAT64, 2, s);
+    tipc_ros2_options o = opts_for(type);
+    /* 180 degrees about x, then translated by (1.5, -2, 0.25). */
+    const double m[16] = { 1, 0, 0, 1.5, 0, -1, 0, -2, 0, 0, -1, 0.25, 0, 0, 0, 1 };
+    struct cb w;
+    cb_init(&w, 0);
+    const double wire[7] = { 1.5, -2, 0.25, 1, 0, 0, 0 };
+    for (int i = 0; i < 7; i++)
+        cb_f64(&w, wire[i]);
+    expect_encoding(md, m, STAMP, &o, &w);
+    expect_array(type, &w, TIPC_DTYPE_FLOAT64, 2, s, m, sizeof m, 0);
+    expect_truncations_corrupt(type, &w);
+
+    /* A quarter turn about z: the quaternion (0,0,sin 45,cos 45), w >= 0. */
+    const double r = sqrt(0.5);
+    const double mz[16] = { 0, -1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1 };
+    size_t size = 0;
+    uint8_t buf[128];
+    ck_assert_int_eq(tipc_ros2_encode(buf, sizeof buf, &size, md, mz, STAMP, &o), TIPC_OK);
+    ck_assert_uint_eq(size, 4 + 7 * 8);
+    double q[7];
+    memcpy(q, buf + 4, sizeof q);
+    ck_assert_double_eq_tol(q[5], r, 1e-15);
+    ck_assert_double_eq_tol(q[6], r, 1e-15);
+    ck_assert_double_eq_tol(fabs(q[3]) + fabs(q[4]), 0, 1e-15);
+
+    /* A quaternion that is not unit length is normalised: 2*(x=1) is the half turn. */
+    struct cb w2;
+    cb_init(&w2, 0);
+    const double wire2[7] = { 1.5, -2, 0.25, 2, 0, 0, 0 };
+    for (int i = 0; i < 7; i++)
+        cb_f64(&w2, wire2[i]);
+    expect_array(type, &w2, TIPC_DTYPE_FLOAT64, 2, s, m, sizeof m, 0);
+
+    /* (7,) is not a Pose any more: the sentence says which shape is. */
+    int64_t s7[] = { 7 };
+    tipc_metadata *md7 = md_new("r2_pose7", TIPC_DTYPE_FLOAT64, 1, s7);
+    ck_assert_int_eq(tipc_ros2_encode(NULL, 0, &size, md7, wire, STAMP, &o), TIPC_E_MISMATCH);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "(4,4)"));
+    tipc_metadata_destroy(md7);
+    tipc_metadata_destroy(md);
 }
 END_TEST
 
@@ -875,6 +925,7 @@ static Suite *suite(void)
     CASE("point_cloud", point_cloud);
     CASE("occupancy_grid", occupancy_grid);
     CASE("geometry", geometry);
+    CASE("pose_as_transform", pose_as_transform);
     CASE("multi_arrays", multi_arrays);
     CASE("multi_array_layouts", multi_array_layouts);
     CASE("hostile_bytes", hostile_bytes);

@@ -13,6 +13,9 @@ def main() -> None:
             f"tipc: {exe} is missing: this tensor_ipc package was not installed from a "
             "wheel (pip install .); a CMake build has the tool in <build>/c/tools/tipc"
         )
+    # tipc record/play run `python -m tensor_ipc.record`: this interpreter,
+    # which has this package (not the one the wheel was built with).
+    os.environ.setdefault("TIPC_PYTHON", sys.executable)
     os.execv(exe, ["tipc", *sys.argv[1:]])
 
 

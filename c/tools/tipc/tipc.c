@@ -27,6 +27,8 @@ static const char main_help[] =
     "  gc       remove shared-memory files left behind by dead producers\n"
     "  completion  print a shell completion script ('tipc completion bash')\n"
     "  ros2     bridge pools and ROS 2 topics (export, import, types)\n"
+    "  record   record pools into an MCAP file (runs the Python package's recorder)\n"
+    "  play     play an MCAP recording back into pools\n"
     "  help     show the help of a command ('tipc help hz')\n"
     "\n"
     "Global options (also accepted after the command):\n"
@@ -54,6 +56,7 @@ static const struct command commands[] = {
     {"list", cli_cmd_list}, {"info", cli_cmd_info}, {"hz", cli_cmd_hz},
     {"echo", cli_cmd_echo}, {"pub", cli_cmd_pub},   {"gc", cli_cmd_gc},
     {"bw", cli_cmd_bw},     {"delay", cli_cmd_delay}, {"completion", cli_cmd_completion}, {"ros2", cli_cmd_ros2},
+    {"record", cli_cmd_record}, {"play", cli_cmd_play},
 };
 
 static const struct command *find_command(const char *name)
@@ -98,7 +101,7 @@ int main(int argc, char **argv)
         }
     }
     if (optind >= argc)
-        return cli_usage(NULL, "missing command (one of: list, info, hz, bw, delay, echo, pub, gc, ros2, completion)");
+        return cli_usage(NULL, "missing command (one of: list, info, hz, bw, delay, echo, pub, gc, ros2, record, play, completion)");
 
     const char *name = argv[optind];
     if (strcmp(name, "help") == 0) {
@@ -115,7 +118,7 @@ int main(int argc, char **argv)
     }
     const struct command *cmd = find_command(name);
     if (!cmd)
-        return cli_usage(NULL, "unknown command '%s' (one of: list, info, hz, bw, delay, echo, pub, gc, ros2, completion)", name);
+        return cli_usage(NULL, "unknown command '%s' (one of: list, info, hz, bw, delay, echo, pub, gc, ros2, record, play, completion)", name);
 
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;

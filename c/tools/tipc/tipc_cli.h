@@ -176,5 +176,7 @@ int cli_cmd_bw(struct cli *g, int argc, char **argv);
 int cli_cmd_delay(struct cli *g, int argc, char **argv);
 int cli_cmd_completion(struct cli *g, int argc, char **argv);
 int cli_cmd_ros2(struct cli *g, int argc, char **argv);
+int cli_cmd_record(struct cli *g, int argc, char **argv); /* cmd_record.c: execs Python */
+int cli_cmd_play(struct cli *g, int argc, char **argv);
 
 #endif /* TIPC_CLI_H */

@@ -1,0 +1,213 @@
+"""The file side of a recording: one mcap.writer.Writer fed by one thread.
+
+Pool threads hand over finished messages (bytes they serialised while holding
+the frame); this thread alone touches the Writer and the file, so a slow disk
+never keeps a frame held in a pool. Chunks are cut by this module (size or
+age), and each is handed to the OS as soon as it is complete: a crash or a
+full disk loses at most the chunk in progress. On a write error (ENOSPC, EIO)
+the file is cut back to the end of the last complete chunk, so it ends in a
+clean record boundary, and the recording stops with the reason.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import queue
+import threading
+import time
+from typing import Dict, Optional
+
+from mcap.writer import CompressionType, Writer
+
+from . import _layout as L
+
+COMPRESSIONS = {"none": CompressionType.NONE, "zstd": CompressionType.ZSTD, "lz4": CompressionType.LZ4}
+
+
+class _RawFile:
+    """The stream the Writer writes to: straight to the file descriptor
+    (the Writer already batches records), with its own position."""
+
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        self.pos = 0
+
+    def write(self, data) -> int:
+        mv = memoryview(data).cast("B")
+        total = len(mv)
+        while mv:
+            n = os.write(self.fd, mv)
+            self.pos += n
+            mv = mv[n:]
+        return total
+
+    def tell(self) -> int:
+        return self.pos
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
+
+
+class Sink:
+    """Owns the MCAP file. ``put`` queues a message (from any thread);
+    ``close`` drains, writes the summary and footer, closes the file."""
+
+    def __init__(self, path: str, *, compression: str = "none", chunk_bytes: int = 4 << 20,
+                 chunk_seconds: float = 1.0, max_queue_bytes: int = 512 << 20,
+                 crcs: bool = True, library: str = "tensor_ipc") -> None:
+        if compression not in COMPRESSIONS:
+            raise ValueError(f"compression {compression!r} is not one of {', '.join(COMPRESSIONS)}")
+        self.path = path
+        self._file = _RawFile(path)
+        try:
+            # The Writer's own chunk limit is out of reach: this class cuts chunks.
+            self._w = Writer(self._file, chunk_size=1 << 62, compression=COMPRESSIONS[compression],
+                             enable_crcs=crcs)
+        except Exception:
+            self._file.close()
+            raise
+        self._w.start(profile=L.PROFILE, library=library)
+        self._chunk_bytes = chunk_bytes
+        self._chunk_seconds = chunk_seconds
+        self._max_queue = max_queue_bytes
+        self._q: "queue.SimpleQueue" = queue.SimpleQueue()
+        self._queued = 0
+        self._qlock = threading.Lock()
+        self._good = self._file.pos  # end of the last complete chunk
+        self._pending = 0  # bytes in the chunk in progress
+        self._pending_msgs: Dict[int, int] = {}
+        self._chunk_t0: Optional[float] = None
+        self.error: Optional[str] = None
+        self.lost: Dict[int, int] = {}  # channel -> messages lost to the error
+        self.overflow: Dict[int, int] = {}  # channel -> messages dropped: writer behind
+        self.written_bytes = 0
+        self._schemas: Dict[str, int] = {}
+        self._thread = threading.Thread(target=self._run, name="tipc-record-writer", daemon=True)
+        self._thread.start()
+
+    # -- any thread
+
+    def add_channel(self, topic: str, schema_name: str, definition: str,
+                    metadata: Dict[str, str]) -> int:
+        done = threading.Event()
+        box: list = []
+        self._q.put(("channel", (topic, schema_name, definition, metadata, box, done)))
+        done.wait()
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+    def put(self, channel: int, stamp_ns: int, sequence: int, data: bytes) -> bool:
+        """Queue one message; False (and counted) when the writer is too far behind or failed."""
+        n = len(data)
+        with self._qlock:
+            if self.error is not None or self._queued + n > self._max_queue:
+                book = self.lost if self.error is not None else self.overflow
+                book[channel] = book.get(channel, 0) + 1
+                return False
+            self._queued += n
+        self._q.put(("msg", (channel, stamp_ns, sequence, data)))
+        return True
+
+    @property
+    def queued_bytes(self) -> int:
+        return self._queued
+
+    def close(self) -> Optional[str]:
+        """Finish the file (summary, footer). Returns the error sentence that
+        stopped the recording, or None when the file is complete."""
+        self._q.put(("close", None))
+        self._thread.join()
+        return self.error
+
+    # -- the writer thread
+
+    def _run(self) -> None:
+        while True:
+            timeout = None
+            if self._chunk_t0 is not None:
+                timeout = max(0.0, self._chunk_t0 + self._chunk_seconds - time.monotonic())
+            try:
+                kind, item = self._q.get(timeout=timeout)
+            except queue.Empty:
+                self._cut()
+                continue
+            if kind == "msg":
+                channel, stamp, seq, data = item
+                with self._qlock:
+                    self._queued -= len(data)
+                if self.error is not None:
+                    self.lost[channel] = self.lost.get(channel, 0) + 1
+                    continue
+                self._guard(self._w.add_message, channel, stamp, data, stamp, seq & 0xFFFFFFFF)
+                if self.error is not None:
+                    continue
+                self._pending += len(data)
+                self._pending_msgs[channel] = self._pending_msgs.get(channel, 0) + 1
+                if self._chunk_t0 is None:
+                    self._chunk_t0 = time.monotonic()
+                if self._pending >= self._chunk_bytes:
+                    self._cut()
+            elif kind == "channel":
+                topic, schema_name, definition, metadata, box, done = item
+                try:
+                    sid = self._schemas.get(schema_name)
+                    if sid is None:
+                        sid = self._schemas[schema_name] = self._w.register_schema(
+                            schema_name, L.SCHEMA_ENCODING, definition.encode())
+                    box.append(self._w.register_channel(topic, L.MESSAGE_ENCODING, sid, metadata))
+                except BaseException as e:  # noqa: BLE001 - handed to the caller
+                    box.append(e)
+                done.set()
+            else:  # close
+                if self.error is None:
+                    self._guard(self._w.finish)
+                    if self.error is None:
+                        self._good = self._file.pos
+                self._finish_file()
+                return
+
+    def _cut(self) -> None:
+        """End the chunk in progress and hand it to the OS."""
+        self._chunk_t0 = None
+        if self.error is not None or not self._pending:
+            return
+        self._guard(self._w.flush)
+        if self.error is None:
+            self.written_bytes += self._pending
+            self._good = self._file.pos
+            self._pending = 0
+            self._pending_msgs.clear()
+
+    def _guard(self, fn, *args) -> None:
+        try:
+            fn(*args)
+        except OSError as e:
+            why = "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else e.strerror
+            for ch, n in self._pending_msgs.items():
+                self.lost[ch] = self.lost.get(ch, 0) + n
+            self._pending_msgs.clear()
+            self._pending = 0
+            self.error = (
+                f"recording '{self.path}': writing failed ({why}, errno {e.errno}); the file keeps "
+                f"every chunk written before ({self._good} bytes) and has no summary: "
+                "tensor_ipc.play and tensor_ipc.record.read read it, `mcap recover` repairs it"
+            )
+
+    def _finish_file(self) -> None:
+        if self.error is not None:
+            try:  # a clean end: the last complete chunk, not a part of the next
+                os.ftruncate(self._file.fd, self._good)
+            except OSError:
+                pass
+        try:
+            self._file.close()
+        except OSError as e:
+            if self.error is None:
+                self.error = f"recording '{self.path}': closing the file failed ({e.strerror})"
