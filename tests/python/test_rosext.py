@@ -50,8 +50,10 @@ def sample_of(t):
     shapes = {"Image": ((3, 4, 3), np.uint8), "JointState": ((5,), np.float64),
               "Imu": ((10,), np.float64), "PointCloud2": ((6, 4), np.float32),
               "OccupancyGrid": ((3, 5), np.int8), "Twist": ((6,), np.float64),
-              "Pose": ((7,), np.float64), "Point": ((3,), np.float64),
+              "Point": ((3,), np.float64),
               "Vector3": ((3,), np.float64), "Quaternion": ((4,), np.float64)}
+    if name == "Pose":  # a rigid transform (a half turn about x): exact both ways
+        return np.array([[1, 0, 0, 1.5], [0, -1, 0, -2], [0, 0, -1, 0.25], [0, 0, 0, 1]])
     if name in shapes:
         shape, dt = shapes[name]
     else:  # *MultiArray

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, List, Tuple
 
+import math
+
 import numpy as np
 from ros2_peer_types import TYPESTORE
 
@@ -43,6 +45,17 @@ def header(ns: int, frame_id: str):
 
 def _v3(name, a):
     return T[f"geometry_msgs/msg/{name}"](x=float(a[0]), y=float(a[1]), z=float(a[2]))
+
+
+def _quat_of(r):
+    """The unit quaternion x,y,z,w (w >= 0) of a rotation matrix, by the
+    copysign formulas (not the library's method); exact for the half turns
+    the cases use."""
+    w = math.sqrt(max(0.0, 1 + r[0, 0] + r[1, 1] + r[2, 2])) / 2
+    x = math.copysign(math.sqrt(max(0.0, 1 + r[0, 0] - r[1, 1] - r[2, 2])) / 2, r[2, 1] - r[1, 2])
+    y = math.copysign(math.sqrt(max(0.0, 1 - r[0, 0] + r[1, 1] - r[2, 2])) / 2, r[0, 2] - r[2, 0])
+    z = math.copysign(math.sqrt(max(0.0, 1 - r[0, 0] - r[1, 1] + r[2, 2])) / 2, r[1, 0] - r[0, 1])
+    return [x, y, z, w]
 
 
 def _quat(a):
@@ -108,9 +121,9 @@ def expected(type_name: str, arr: np.ndarray, ns: int = 0, frame_id: str = "",
         a = arr.reshape(-1)
         return T["geometry_msgs/msg/Twist"](linear=_v3("Vector3", a[0:3]),
                                             angular=_v3("Vector3", a[3:6]))
-    if kind == "Pose":
-        return T["geometry_msgs/msg/Pose"](position=_v3("Point", arr[0:3]),
-                                           orientation=_quat(arr[3:7]))
+    if kind == "Pose":  # the 4x4 homogeneous transform, as ros2_numpy
+        return T["geometry_msgs/msg/Pose"](position=_v3("Point", arr[0:3, 3]),
+                                           orientation=_quat(_quat_of(arr[:3, :3])))
     if kind in ("Point", "Vector3"):
         return _v3(kind, arr)
     if kind == "Quaternion":
@@ -152,6 +165,14 @@ def _values(shape, dtype, seed):
     return a
 
 
+# Rigid transforms whose quaternions are exact: a half turn about x then a
+# translation, and a pure translation.
+POSE_HALF_TURN_X = np.array([[1, 0, 0, 1.5], [0, -1, 0, -2], [0, 0, -1, 0.25], [0, 0, 0, 1]],
+                            np.float64)
+POSE_IDENTITY = np.array([[1, 0, 0, -3.5], [0, 1, 0, 7], [0, 0, 1, 1e-3], [0, 0, 0, 1]],
+                         np.float64)
+
+
 def cases() -> List[Tuple[str, str, np.ndarray, dict]]:
     """(id, type, array, options) covering every supported type and form."""
     out = []
@@ -174,7 +195,8 @@ def cases() -> List[Tuple[str, str, np.ndarray, dict]]:
         ("OccupancyGrid", "nav_msgs/msg/OccupancyGrid", _values((4, 6), np.int8, 8), {}),
         ("Twist-6", "geometry_msgs/msg/Twist", _values((6,), np.float64, 9), {}),
         ("Twist-2x3", "geometry_msgs/msg/Twist", _values((2, 3), np.float64, 10), {}),
-        ("Pose", "geometry_msgs/msg/Pose", _values((7,), np.float64, 11), {}),
+        ("Pose", "geometry_msgs/msg/Pose", POSE_HALF_TURN_X, {}),
+        ("Pose-identity", "geometry_msgs/msg/Pose", POSE_IDENTITY, {}),
         ("Point", "geometry_msgs/msg/Point", _values((3,), np.float64, 12), {}),
         ("Vector3", "geometry_msgs/msg/Vector3", _values((3,), np.float64, 13), {}),
         ("Quaternion", "geometry_msgs/msg/Quaternion", _values((4,), np.float64, 14), {}),
