@@ -46,4 +46,7 @@ assert(c:get()[3] == 3)
 print('lua module: require and round trip ok')"
 
 "$prefix/bin/tipc" --version || fail "the installed tipc does not run"
+# tipc record runs the installed package's recorder, found relative to bin/
+out=$(cd "$tmp" && "$prefix/bin/tipc" record --help 2>&1) || fail "tipc record --help: $out"
+grep -q "usage: tipc record" <<<"$out" || fail "tipc record --help printed: $out"
 echo "install of the bindings under $prefix: ok"
