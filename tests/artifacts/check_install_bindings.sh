@@ -49,4 +49,12 @@ print('lua module: require and round trip ok')"
 # tipc record runs the installed package's recorder, found relative to bin/
 out=$(cd "$tmp" && "$prefix/bin/tipc" record --help 2>&1) || fail "tipc record --help: $out"
 grep -q "usage: tipc record" <<<"$out" || fail "tipc record --help printed: $out"
+# ... and puts that very package first on PYTHONPATH (an interpreter that
+# prints what it was given stands in for Python)
+printf '#!/bin/sh\nprintf "%%s\\n" "$PYTHONPATH"\n' > "$tmp/show-path"
+chmod +x "$tmp/show-path"
+first=$(TIPC_PYTHON=$tmp/show-path "$prefix/bin/tipc" record --help | cut -d: -f1)
+[[ $(readlink -f "$first") == "$(readlink -f "$site")" ]] ||
+    fail "tipc record puts '$first' on PYTHONPATH, not the installed package's $site"
+echo "tipc record: runs the package in ${site#"$prefix"/}"
 echo "install of the bindings under $prefix: ok"
