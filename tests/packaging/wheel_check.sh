@@ -88,5 +88,7 @@ readelf -d "$site"/tensor_ipc/libtensor_ipc.so.* | grep -E 'RUNPATH|RPATH' | sed
 v=$("$venv/bin/tipc" --version) || fail "tipc --version"
 echo "tipc --version: $v"
 "$venv/bin/tipc" list || fail "tipc list exited $?"
+# tipc record runs `python -m tensor_ipc.record` with the venv's interpreter
+"$venv/bin/tipc" record --help | grep -q "usage: tipc record" || fail "tipc record --help"
 INNER
 echo "OK: $(basename "$whl") works with Debian's libddsc hidden"
