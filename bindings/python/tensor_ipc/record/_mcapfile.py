@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import struct
 import zlib
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from mcap.data_stream import RecordBuilder
 from mcap.opcode import Opcode
@@ -66,6 +66,14 @@ def _chunk_head(start: int, end: int, crc: int, size: int) -> bytearray:
     struct.pack_into("<Q", head, 1, len(head) - _RECORD_HEAD + size)
     struct.pack_into("<Q", head, len(head) - 8, size)
     return head
+
+
+def alone_crc(channel: int, log_time: int, publish_time: int, sequence: int, data) -> int:
+    """The CRC McapFile.add_message_alone gives the chunk of this message
+    (thread safe, and zlib lets other threads run while it computes)."""
+    size = len(memoryview(data).cast("B"))
+    return zlib.crc32(data, zlib.crc32(_message_head(channel, sequence, log_time, publish_time,
+                                                     size)))
 
 
 def write_all(fd: int, bufs: Sequence) -> int:
@@ -181,14 +189,19 @@ class McapFile:
         self._write_chunk([_serialise(chunk)], chunk, len(payload), indexes)
 
     def add_message_alone(self, channel: int, log_time: int, publish_time: int, sequence: int,
-                          data) -> None:
+                          data, crc: Optional[int] = None) -> None:
         """Write one message as a chunk of its own (after the chunk in
         progress), its bytes handed to the kernel without a copy. Uncompressed
-        files only (compression copies anyway: use add_message there)."""
+        files only (compression copies anyway: use add_message there).
+        ``crc``: the chunk's CRC if the caller computed it (alone_crc), in
+        another thread; computed here otherwise (when CRCs are on)."""
         self.cut()
         size = len(memoryview(data).cast("B"))
         mhead = _message_head(channel, sequence, log_time, publish_time, size)
-        crc = zlib.crc32(data, zlib.crc32(mhead)) if self.crcs else 0
+        if not self.crcs:
+            crc = 0
+        elif crc is None:
+            crc = zlib.crc32(data, zlib.crc32(mhead))
         records_len = len(mhead) + size
         chead = _chunk_head(log_time, log_time, crc, records_len)
         chunk = Chunk(compression="", data=b"", message_start_time=log_time,
@@ -253,4 +266,4 @@ class McapFile:
         self._write([summary, footer, MCAP0_MAGIC])
 
 
-__all__ = ["McapFile", "COMPRESSIONS", "write_all"]
+__all__ = ["McapFile", "COMPRESSIONS", "alone_crc", "write_all"]

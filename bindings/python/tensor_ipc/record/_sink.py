@@ -21,7 +21,7 @@ import time
 from typing import Dict, Optional
 
 from . import _layout as L
-from ._mcapfile import COMPRESSIONS, McapFile
+from ._mcapfile import COMPRESSIONS, McapFile, alone_crc
 
 
 class Sink:
@@ -43,6 +43,7 @@ class Sink:
             raise
         # a message this large fills a chunk by itself: written as one, uncopied
         self._alone = chunk_bytes if compression == "none" else None
+        self._crcs = crcs
         self._chunk_bytes = chunk_bytes
         self._chunk_seconds = chunk_seconds
         self._max_queue = max_queue_bytes
@@ -82,7 +83,11 @@ class Sink:
                 book[channel] = book.get(channel, 0) + 1
                 return False
             self._queued += n
-        self._q.put(("msg", (channel, stamp_ns, sequence, data)))
+        crc = None
+        if self._alone is not None and self._crcs and n >= self._alone:
+            # the chunk's CRC in the pool's thread, beside the writer's writes
+            crc = alone_crc(channel, stamp_ns, stamp_ns, sequence & 0xFFFFFFFF, data)
+        self._q.put(("msg", (channel, stamp_ns, sequence, data, crc)))
         return True
 
     @property
@@ -109,7 +114,7 @@ class Sink:
                 self._cut()
                 continue
             if kind == "msg":
-                channel, stamp, seq, data = item
+                channel, stamp, seq, data, crc = item
                 with self._qlock:
                     self._queued -= len(data)
                 if self.error is not None:
@@ -119,7 +124,7 @@ class Sink:
                     self._cut()
                     if self.error is None:
                         self._guard(self._w.add_message_alone, channel, stamp, stamp,
-                                    seq & 0xFFFFFFFF, data)
+                                    seq & 0xFFFFFFFF, data, crc)
                     if self.error is None:
                         self.written_bytes += len(data)
                         self._good = self._w.pos
