@@ -228,6 +228,11 @@ class _Tap(threading.Thread):
         if self._scratch is None:
             self._scratch = np.empty(self.md.frame_size, np.uint8)
         for index in range(first, upto + 1):
+            if rec._sink.refuse(self.channel, self.md.frame_size):
+                if last is not None and index > last + 1:
+                    cnt.dropped += index - last - 1
+                last = index  # the writer is behind: not saved, and not copied
+                continue
             got = handle.get_frame_into(self._scratch, index)
             if got is None or got[0] != index:
                 continue  # overwritten meanwhile: counted by the gap
@@ -312,8 +317,10 @@ class _Tap(threading.Thread):
                         continue  # written before this recording began
                     if last is not None and f.index > last + 1 and period is None:
                         cnt.dropped += f.index - last - 1
-                    out.append((f.timestamp_ns, f.index, self._encode(f, f.timestamp_ns)))
                     last = f.index
+                    if rec._sink.refuse(self.channel, md.frame_size):
+                        continue  # the writer is behind: not saved, and not copied
+                    out.append((f.timestamp_ns, f.index, self._encode(f, f.timestamp_ns)))
             finally:
                 for f in frames:
                     if f is not None:

@@ -74,6 +74,18 @@ class Sink:
             raise box[0]
         return box[0]
 
+    def refuse(self, channel: int, nbytes: int) -> bool:
+        """True (and counted, as put counts it) when a message of about
+        ``nbytes`` would not be taken now: its pool thread then skips
+        serialising it. Copying frames only to drop them at the queue took
+        the CPU the writer needed on a busy machine."""
+        with self._qlock:
+            if self.error is None and self._queued + nbytes <= self._max_queue:
+                return False
+            book = self.lost if self.error is not None else self.overflow
+            book[channel] = book.get(channel, 0) + 1
+            return True
+
     def put(self, channel: int, stamp_ns: int, sequence: int, data: bytes) -> bool:
         """Queue one message; False (and counted) when the writer is too far behind or failed."""
         n = len(data)
