@@ -106,12 +106,10 @@ def pools(prefix):
         for i, shape in enumerate(SHAPES):
             name = f"{prefix}/{dt}_{i}"
             out[name] = tipc.PoolMetadata(name, shape, dt, "numpy", 1 + i)
-    # more shapes of ROS 2 types: a colour image, and (type given) joints and
-    # an IMU; history 4 and more: large frames of these pools are written
-    # from the pool's view (record.VIEW_WRITE_HISTORY)
-    for name, shape, dt, hist in [("rgb", (4, 5, 3), "uint8", 4), ("joints", (7,), "float64", 2),
-                                  ("imu", (10,), "float64", 2)]:
-        out[f"{prefix}/{name}"] = tipc.PoolMetadata(f"{prefix}/{name}", shape, dt, "numpy", hist)
+    # more shapes of ROS 2 types: a colour image, and (type given) joints and an IMU
+    for name, shape, dt in [("rgb", (4, 5, 3), "uint8"), ("joints", (7,), "float64"),
+                            ("imu", (10,), "float64")]:
+        out[f"{prefix}/{name}"] = tipc.PoolMetadata(f"{prefix}/{name}", shape, dt, "numpy", 2)
     return out
 
 
@@ -227,25 +225,3 @@ def test_compressed_recordings_read_back(tmp_path, prefix):
         with open(path, "rb") as f:
             chunks = make_reader(f).get_summary().chunk_indexes
         assert chunks and all(ci.compression == comp for ci in chunks)
-
-
-def test_a_message_split_into_its_head_and_the_frame_is_the_codecs_message(prefix):
-    """What a frame written from the pool's view becomes: the head from
-    message_prefix, then the frame's bytes, equal to the codec's message."""
-    rng = np.random.default_rng(3)
-    cases = [(tipc.PoolMetadata(f"{prefix}/img", (6, 8, 3), "uint8", "numpy", 4),
-              "sensor_msgs/msg/Image", "rgb8"),
-             (tipc.PoolMetadata(f"{prefix}/t", (3, 5), "float32", "numpy", 4), None, None)]
-    for md, msg_type, enc in cases:
-        head_of = _layout.message_prefix(md, msg_type, enc)
-        assert head_of is not None, msg_type
-        frame = rng.integers(0, 255, md.frame_size, dtype=np.uint8)
-        for stamp in (0, 1_765_000_000_000_000_001, 42 * 10**9 + 7):
-            if msg_type is None:
-                whole = _layout.tensor_header(md, stamp) + frame.tobytes()
-            else:
-                whole = tipc.capi.ros2_encode(md._c, frame, stamp, msg_type, enc, None, None)
-            assert head_of(stamp) + frame.tobytes() == whole, (msg_type, stamp)
-    # a message that is not its frame's bytes after a head: no split
-    joints = tipc.PoolMetadata(f"{prefix}/j", (7,), "float64", "numpy", 4)
-    assert _layout.message_prefix(joints, "sensor_msgs/msg/JointState", None) is None

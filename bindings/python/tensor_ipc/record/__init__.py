@@ -43,10 +43,6 @@ __all__ = ["Recorder", "Recording", "FormatError", "read", "iter_frames", "parse
 
 PoolArg = Union[str, PoolMetadata]
 HOLD_BYTES = 16 << 20  # frames a pool's reader holds at once, in bytes (at least one frame)
-# A large frame is written from the pool's view (held until the kernel has
-# copied it) only in pools with at least this many frames of history: the
-# producer then has others to write meanwhile, and never waits for the disk.
-VIEW_WRITE_HISTORY = 4
 
 MCAP_MISSING = ("the Python package 'mcap' is missing for {python}; "
                 "install it with: {python} -m pip install mcap")
@@ -209,11 +205,6 @@ class _Tap(threading.Thread):
             L.ros2_definition(ros_type) if ros_type else L.TENSOR_DEFINITION,
             L.channel_metadata(md, ros_type, enc))
         self.md = md
-        # the message's bytes before the frame, when the frame can be written
-        # as it is from the pool's view (no serialising copy); else None
-        self._prefix = None
-        if md.history_len >= VIEW_WRITE_HISTORY and rec._sink.takes_views(md.frame_size):
-            self._prefix = L.message_prefix(md, ros_type, enc)
         # frames held at once (zero copy) while they are serialised
         self.hold_frames = max(1, HOLD_BYTES // max(1, md.frame_size))
         consumer = TensorConsumer(md)
@@ -250,24 +241,11 @@ class _Tap(threading.Thread):
                 continue
             if last is not None and index > last + 1:
                 cnt.dropped += index - last - 1
-            if self._prefix is not None:
-                self._put_view(self._scratch, stamp, index)
-            else:
-                data = self._encode(self._scratch, stamp)
-                if rec._sink.put(self.channel, stamp, index, data):
-                    cnt.add(len(data), stamp)
+            data = self._encode(self._scratch, stamp)
+            if rec._sink.put(self.channel, stamp, index, data):
+                cnt.add(len(data), stamp)
             last = index
         return last
-
-    def _put_view(self, frame, stamp: int, index: int) -> None:
-        """Hand the frame itself to the writer, and wait until it is written
-        (the caller holds the frame meanwhile)."""
-        sink = self.rec._sink
-        head = self._prefix(stamp)
-        done = threading.Event()
-        if sink.put(self.channel, stamp, index, (head, frame), done):
-            sink.wait_written(done)
-            self.count.add(len(head) + self.md.frame_size, stamp)
 
     def _loop(self, consumer: TensorConsumer) -> None:
         rec, cnt, md = self.rec, self.count, self.md
@@ -342,9 +320,6 @@ class _Tap(threading.Thread):
                     last = f.index
                     if rec._sink.refuse(self.channel, md.frame_size):
                         continue  # the writer is behind: not saved, and not copied
-                    if self._prefix is not None:
-                        self._put_view(f, f.timestamp_ns, f.index)
-                        continue
                     out.append((f.timestamp_ns, f.index, self._encode(f, f.timestamp_ns)))
             finally:
                 for f in frames:

@@ -215,43 +215,6 @@ def tensor_header(md: PoolMetadata, stamp_ns: int) -> bytes:
     return b"".join(parts)
 
 
-def message_prefix(md: PoolMetadata, ros2_type: Optional[str], encoding: Optional[str]):
-    """A function stamp_ns -> the bytes of the pool's message before the
-    frame's bytes, when its message is exactly those bytes followed by the
-    frame as it is (a Tensor; an Image without row padding, ...), so that a
-    frame can be written from the pool's view with no serialising copy.
-    None when the message is not so (or cannot be shown to be). For ROS 2
-    types the C codec stays the authority: its output is split, and the split
-    checked, here, once per pool, at three stamps."""
-    if ros2_type is None:
-        return lambda stamp_ns: tensor_header(md, stamp_ns)
-    n = md.frame_size
-    frame = (np.arange(n, dtype=np.uint64) * 2654435761 >> 7).astype(np.uint8)
-
-    def encode(stamp_ns: int) -> bytes:
-        return _capi.ros2_encode(md._c, frame, stamp_ns, ros2_type, encoding, None, None)
-
-    # the stamp (int32 sec, uint32 nanosec) right after the encapsulation header
-    def patched(template: bytes, stamp_ns: int) -> bytes:
-        out = bytearray(template)
-        struct.pack_into("<iI", out, 4, *divmod(int(stamp_ns), 1_000_000_000))
-        return bytes(out)
-
-    try:
-        stamps = (1_700_000_000_123_456_789, 5, 2_000_000_000_999_999_999)
-        msgs = [encode(s) for s in stamps]
-    except TensorIPCError:
-        return None
-    head = len(msgs[0]) - n
-    if head < 12 or any(len(m) != head + n or memoryview(m)[head:] != memoryview(frame)
-                        for m in msgs):
-        return None
-    template = msgs[0][:head]
-    if any(patched(template, s) != m[:head] for s, m in zip(stamps, msgs)):
-        return None
-    return lambda stamp_ns: patched(template, stamp_ns)
-
-
 def decode_tensor(data, ch: ChannelInfo) -> Tuple[int, memoryview]:
     """(stamp ns, frame bytes as a view of ``data``) of a Tensor message,
     checked against the recorded pool."""

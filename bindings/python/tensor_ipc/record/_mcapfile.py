@@ -68,20 +68,12 @@ def _chunk_head(start: int, end: int, crc: int, size: int) -> bytearray:
     return head
 
 
-def _parts(data) -> list:
-    """A message's bytes: one buffer, or a tuple of buffers written in order."""
-    return [memoryview(b).cast("B") for b in (data if isinstance(data, tuple) else (data,))]
-
-
 def alone_crc(channel: int, log_time: int, publish_time: int, sequence: int, data) -> int:
     """The CRC McapFile.add_message_alone gives the chunk of this message
     (thread safe, and zlib lets other threads run while it computes)."""
-    parts = _parts(data)
-    crc = zlib.crc32(_message_head(channel, sequence, log_time, publish_time,
-                                   sum(len(p) for p in parts)))
-    for p in parts:
-        crc = zlib.crc32(p, crc)
-    return crc
+    size = len(memoryview(data).cast("B"))
+    return zlib.crc32(data, zlib.crc32(_message_head(channel, sequence, log_time, publish_time,
+                                                     size)))
 
 
 def write_all(fd: int, bufs: Sequence) -> int:
@@ -201,17 +193,15 @@ class McapFile:
         """Write one message as a chunk of its own (after the chunk in
         progress), its bytes handed to the kernel without a copy. Uncompressed
         files only (compression copies anyway: use add_message there).
-        ``data``: a buffer, or a tuple of buffers that are the message in order.
         ``crc``: the chunk's CRC if the caller computed it (alone_crc), in
         another thread; computed here otherwise (when CRCs are on)."""
         self.cut()
-        parts = _parts(data)
-        size = sum(len(p) for p in parts)
+        size = len(memoryview(data).cast("B"))
         mhead = _message_head(channel, sequence, log_time, publish_time, size)
         if not self.crcs:
             crc = 0
         elif crc is None:
-            crc = alone_crc(channel, log_time, publish_time, sequence, data)
+            crc = zlib.crc32(data, zlib.crc32(mhead))
         records_len = len(mhead) + size
         chead = _chunk_head(log_time, log_time, crc, records_len)
         chunk = Chunk(compression="", data=b"", message_start_time=log_time,
@@ -219,7 +209,7 @@ class McapFile:
                       uncompressed_size=records_len)
         index = MessageIndex(channel_id=channel, records=[(log_time, 0)])
         self._count(channel, log_time)
-        self._write_chunk([chead, mhead, *parts], chunk, records_len, [index])
+        self._write_chunk([chead, mhead, data], chunk, records_len, [index])
 
     def _write_chunk(self, bufs: list, chunk: Chunk, data_len: int,
                      indexes: List[MessageIndex]) -> None:

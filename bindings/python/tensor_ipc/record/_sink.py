@@ -86,25 +86,9 @@ class Sink:
             book[channel] = book.get(channel, 0) + 1
             return True
 
-    def takes_views(self, nbytes: int) -> bool:
-        """Messages of ``nbytes`` may be put as views with ``done`` (below):
-        they are written as chunks of their own, not copied."""
-        return self._alone is not None and nbytes >= self._alone
-
-    def wait_written(self, done: threading.Event) -> None:
-        """Wait until ``done`` (of a put) is set, or the writer has ended."""
-        while not done.wait(0.5):
-            if not self._thread.is_alive():
-                return
-
-    def put(self, channel: int, stamp_ns: int, sequence: int, data,
-            done: Optional[threading.Event] = None) -> bool:
-        """Queue one message; False (and counted) when the writer is too far
-        behind or failed. ``data``: bytes, or a tuple of buffers that are the
-        message in order (a message of at least a chunk's size only). ``done``
-        is set once the writer no longer needs ``data`` (written, or lost to
-        an error): the caller may hold a frame until then."""
-        n = sum(len(memoryview(b).cast("B")) for b in data) if isinstance(data, tuple) else len(data)
+    def put(self, channel: int, stamp_ns: int, sequence: int, data: bytes) -> bool:
+        """Queue one message; False (and counted) when the writer is too far behind or failed."""
+        n = len(data)
         with self._qlock:
             if self.error is not None or self._queued + n > self._max_queue:
                 book = self.lost if self.error is not None else self.overflow
@@ -115,7 +99,7 @@ class Sink:
         if self._alone is not None and self._crcs and n >= self._alone:
             # the chunk's CRC in the pool's thread, beside the writer's writes
             crc = alone_crc(channel, stamp_ns, stamp_ns, sequence & 0xFFFFFFFF, data)
-        self._q.put(("msg", (channel, stamp_ns, sequence, data, crc, n, done)))
+        self._q.put(("msg", (channel, stamp_ns, sequence, data, crc)))
         return True
 
     @property
@@ -142,14 +126,30 @@ class Sink:
                 self._cut()
                 continue
             if kind == "msg":
-                channel, stamp, seq, data, crc, n, done = item
-                item = None
-                try:
-                    self._message(channel, stamp, seq, data, crc, n)
-                finally:
-                    data = None  # no reference to a frame view once its holder may release it
-                    if done is not None:
-                        done.set()
+                channel, stamp, seq, data, crc = item
+                with self._qlock:
+                    self._queued -= len(data)
+                if self.error is not None:
+                    self.lost[channel] = self.lost.get(channel, 0) + 1
+                    continue
+                if self._alone is not None and len(data) >= self._alone:
+                    self._cut()
+                    if self.error is None:
+                        self._guard(self._w.add_message_alone, channel, stamp, stamp,
+                                    seq & 0xFFFFFFFF, data, crc)
+                    if self.error is None:
+                        self.written_bytes += len(data)
+                        self._good = self._w.pos
+                    continue
+                self._guard(self._w.add_message, channel, stamp, stamp, seq & 0xFFFFFFFF, data)
+                if self.error is not None:
+                    continue
+                self._pending += len(data)
+                self._pending_msgs[channel] = self._pending_msgs.get(channel, 0) + 1
+                if self._chunk_t0 is None:
+                    self._chunk_t0 = time.monotonic()
+                if self._pending >= self._chunk_bytes:
+                    self._cut()
             elif kind == "channel":
                 topic, schema_name, definition, metadata, box, done = item
                 try:
@@ -169,31 +169,6 @@ class Sink:
                         self._good = self._w.pos
                 self._finish_file()
                 return
-
-    def _message(self, channel: int, stamp: int, seq: int, data, crc, n: int) -> None:
-        with self._qlock:
-            self._queued -= n
-        if self.error is not None:
-            self.lost[channel] = self.lost.get(channel, 0) + 1
-            return
-        if self._alone is not None and n >= self._alone:
-            self._cut()
-            if self.error is None:
-                self._guard(self._w.add_message_alone, channel, stamp, stamp,
-                            seq & 0xFFFFFFFF, data, crc)
-            if self.error is None:
-                self.written_bytes += n
-                self._good = self._w.pos
-            return
-        self._guard(self._w.add_message, channel, stamp, stamp, seq & 0xFFFFFFFF, data)
-        if self.error is not None:
-            return
-        self._pending += n
-        self._pending_msgs[channel] = self._pending_msgs.get(channel, 0) + 1
-        if self._chunk_t0 is None:
-            self._chunk_t0 = time.monotonic()
-        if self._pending >= self._chunk_bytes:
-            self._cut()
 
     def _cut(self) -> None:
         """End the chunk in progress and hand it to the OS."""
