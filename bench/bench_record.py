@@ -2,7 +2,7 @@
 """bench_record.py - how fast tensor_ipc.record writes pools to disk, beside
 the disk's own sequential write speed measured in the same run.
 
-Three measurements, in one run, on the same directory (--dir):
+Four measurements, in one run, on the same directory (--dir):
 
   disk           a Python loop writing the camera frame's 6,220,800 bytes
                  to a new file, as many bytes as the recording before it
@@ -18,6 +18,9 @@ Three measurements, in one run, on the same directory (--dir):
                  baseline, and their ratio (target: disk / recorder <= 1.3).
                  Recorder and disk alternate --rounds times (the disk of a
                  shared machine varies): medians, and the ratio of each pair.
+  file side      after each disk run: the recorder's writer alone (its Sink
+                 given ready messages), the same bytes, fsync: how much of
+                 the gap is the file writing and how much the reading side
 
 Run with the package (and mcap) on the path and the loopback DDS configuration:
 
@@ -106,6 +109,36 @@ def disk_baseline(d: str, nbytes: int) -> float:
     return nbytes / dt / 1e6
 
 
+def writer_only(d: str, nbytes: int, crcs: bool = True) -> float:
+    """MB/s of the recorder's file side alone (record._sink.Sink, as the
+    recorder uses it) given ready camera messages (bytes, as a pool's thread
+    hands them over) for ``nbytes``, until the file is complete and fsynced:
+    what the recorder's writing costs beside the disk loop, without the
+    pool reading and serialising."""
+    from tensor_ipc.record._sink import Sink
+
+    frame = np.random.default_rng(3).integers(0, 255, CAM_SHAPE, dtype=np.uint8)
+    path = os.path.join(d, "writer.mcap")
+    t = time.perf_counter()
+    sink = Sink(path, crcs=crcs, max_queue_bytes=64 << 20)
+    ch = sink.add_channel("/cam", "sensor_msgs/msg/Image", "", {})
+    written, k = 0, 0
+    while written < nbytes:
+        data = frame.tobytes()  # a new buffer per message, as the codec makes
+        while not sink.put(ch, k, k, data):
+            time.sleep(0.001)  # the queue is full: the writer is behind
+        written += len(data)
+        k += 1
+    err = sink.close()
+    fd = os.open(path, os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+    dt = time.perf_counter() - t
+    assert err is None, err
+    os.unlink(path)
+    return written / dt / 1e6
+
+
 def run_recording(d: str, prefix: str, cam_hz: float, imu_hz: float, seconds: float,
                   history: int, crcs: bool = True) -> dict:
     from tensor_ipc import PoolMetadata, record
@@ -179,10 +212,12 @@ def main() -> int:
     load_before = os.getloadavg()
     # The recorder and the disk alternate, each disk run writing the bytes the
     # recording before it wrote (the disk of a shared machine varies): medians.
-    disks, maxruns = [], []
+    disks, maxruns, writers = [], [], []
     for r in range(args.rounds):
         maxruns.append(run_recording(base, f"{prefix}/m{r}", MAX_HZ, 0.0, args.seconds, 64))
-        disks.append(disk_baseline(base, int(maxruns[-1]["file_mb"] * 1e6)))
+        nbytes = int(maxruns[-1]["file_mb"] * 1e6)
+        disks.append(disk_baseline(base, nbytes))
+        writers.append(writer_only(base, nbytes))
     nocrc = run_recording(base, f"{prefix}/c", MAX_HZ, 0.0, args.seconds, 64, crcs=False)
     sustained = run_recording(base, f"{prefix}/s", 60.0, 500.0, args.seconds, 8)
     load_after = os.getloadavg()
@@ -211,6 +246,11 @@ def main() -> int:
           f"recorded {m['recorded']} of {m['put']} frames ({m['hz']:.1f} Hz)")
     print(f"  max without chunk CRCs (--no-crc), one run: {nocrc['mb_per_s']:.0f} MB/s to the file "
           f"({nocrc['pools']['cam']['hz']:.1f} Hz)")
+    wr_mb = float(np.median(writers))
+    print(f"  the recorder's file side alone (Sink fed ready messages, same bytes, fsync): "
+          f"median {wr_mb:.0f} MB/s of {', '.join(f'{w:.0f}' for w in writers)}; "
+          f"disk / file side = {disk_mb / wr_mb:.2f} (per pair: "
+          f"{', '.join(f'{d / w:.2f}' for d, w in zip(disks, writers))})")
     print(f"  disk / recorder = {ratio:.2f} (medians; per pair: "
           f"{', '.join(f'{p:.2f}' for p in pairs)}; target <= 1.3: "
           f"{'met' if ratio <= 1.3 else 'NOT met'})")
@@ -225,7 +265,7 @@ def main() -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"disk_mb_per_s": disks, "sustained": sustained, "max": maxruns,
-                       "max_no_crc": nocrc, "ratio": ratio, "ratio_pairs": pairs,
+                       "max_no_crc": nocrc, "writer_only_mb_per_s": writers, "ratio": ratio, "ratio_pairs": pairs,
                        "load": [load_before, load_after]}, f, indent=1)
     if not args.dir:
         os.rmdir(base)
