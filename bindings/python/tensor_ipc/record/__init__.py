@@ -79,11 +79,10 @@ def __getattr__(name: str):
 
 def tune_allocator() -> bool:
     """Make this process's allocator (glibc) keep large freed buffers for
-    reuse instead of giving them back to the OS at once. The MCAP writer
-    makes a few new multi-megabyte buffers per large frame; with glibc's
-    defaults each is fresh memory, and its page faults cost the recorder
-    (and player) several times what the copies do (docs/performance.md,
-    Recording). The price: up to 512 MiB of freed memory stays in the
+    reuse instead of giving them back to the OS at once. Each large frame's
+    message is a new multi-megabyte buffer (the codec's output; the player
+    reads into new ones too); with glibc's defaults each can be fresh memory,
+    and its page faults cost several times what the copies do. The price: up to 512 MiB of freed memory stays in the
     process. ``tipc record`` / ``tipc play`` call it; call it before
     recording large frames from your own process. Returns False where it
     does not apply (not glibc)."""
