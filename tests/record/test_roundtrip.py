@@ -225,3 +225,51 @@ def test_compressed_recordings_read_back(tmp_path, prefix):
         with open(path, "rb") as f:
             chunks = make_reader(f).get_summary().chunk_indexes
         assert chunks and all(ci.compression == comp for ci in chunks)
+
+
+@pytest.mark.parametrize("crcs", [True, False])
+def test_a_chunk_written_uncopied_is_byte_for_byte_mcaps_own(tmp_path, crcs):
+    """The chunk of one large message (headers, then the payload by writev)
+    is what the mcap package serialises for the same chunk, and its message
+    index, chunk index and statistics are read back by the mcap reader."""
+    import os
+    import zlib
+
+    from mcap.data_stream import RecordBuilder
+    from mcap.records import Chunk, Message
+    from tensor_ipc.record._mcapfile import McapFile
+
+    payload = np.arange(70_000, dtype=np.uint32).view(np.uint8)
+    path = tmp_path / "one.mcap"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        f = McapFile(fd, crcs=crcs)
+        f.start("ros2", "test")
+        sid = f.add_schema("a/msg/B", "ros2msg", b"uint8[] data")
+        ch = f.add_channel("/b", "cdr", sid, {"k": "v"})
+        start = f.pos
+        f.add_message_alone(ch, 123_456_789_012, 123_456_789_013, 7, payload)
+        end = f.pos
+        f.finish()
+    finally:
+        os.close(fd)
+    rb = RecordBuilder()
+    Message(channel_id=ch, log_time=123_456_789_012, data=payload.tobytes(),
+            publish_time=123_456_789_013, sequence=7).write(rb)
+    records = rb.end()
+    rb = RecordBuilder()
+    Chunk(compression="", data=records, message_start_time=123_456_789_012,
+          message_end_time=123_456_789_012, uncompressed_crc=zlib.crc32(records) if crcs else 0,
+          uncompressed_size=len(records)).write(rb)
+    want = rb.end()
+    got = path.read_bytes()
+    assert got[start:start + len(want)] == want
+    assert end > start + len(want)  # then its message index
+    with open(path, "rb") as fh:
+        reader = make_reader(fh, validate_crcs=True)
+        summary = reader.get_summary()
+        assert summary.statistics.message_count == 1
+        assert [(c.chunk_start_offset, c.chunk_length) for c in summary.chunk_indexes] == \
+            [(start, len(want))]
+        [(_, channel, msg)] = list(reader.iter_messages())
+    assert channel.topic == "/b" and msg.data == payload.tobytes() and msg.sequence == 7
