@@ -243,3 +243,30 @@ def test_missing_interpreter_or_mcap_is_said_with_the_fix(tmp_path, spawn):
     _, err = p.communicate(timeout=30)
     assert p.returncode == 1, err
     assert "the Python package 'mcap' is missing" in err and f"{base} -m pip install mcap" in err
+
+
+def test_frames_the_writer_cannot_queue_are_counted_as_not_saved(tmp_path, prefix):
+    """A writer queue smaller than one frame takes none: every frame read is
+    counted as not saved (skipped before it is serialised), none as recorded,
+    and the file is still complete."""
+    name = f"{prefix}/full"
+    md = tipc.PoolMetadata(name, (32, 32), "float32", "numpy", 4)
+    prod = tipc.TensorProducer(md)
+    path = tmp_path / "full.mcap"
+    rec = record.Recorder(path, [md], max_queue_bytes=md.frame_size // 2)
+    try:
+        wait_until(lambda: rec.counts[name].state == "live" or rec._taps[0].channel is not None,
+                   30, "the recorder's reader is connected")
+        for k in range(20):
+            prod.put(np.full((32, 32), k, np.float32))
+            wait_until(lambda: rec.lost().get(name, 0) + rec.counts[name].dropped > k, 30,
+                       f"frame {k} seen by the recorder")
+    finally:
+        err = rec.stop()
+        prod.cleanup()
+    assert err is None, err
+    assert rec.counts[name].frames == 0
+    assert rec.lost()[name] + rec.counts[name].dropped == 20 and rec.lost()[name] > 0
+    with open(path, "rb") as f:
+        summary = make_reader(f).get_summary()
+    assert summary.statistics.message_count == 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from mcap.reader import make_reader
+from mcap.stream_reader import StreamReader
+from rosbags.highlevel import AnyReader
 from rosbags.typesys import Stores, get_types_from_msg, get_typestore
 
 import tensor_ipc as tipc
@@ -63,14 +65,15 @@ def ros_array_bytes(m, msg_type: str, md) -> bytes:
     raise AssertionError(f"no check for {msg_type}")
 
 
-def record_all(tmp_path, prefix, pools, frames=FRAMES, types=None):
+def record_all(tmp_path, prefix, pools, frames=FRAMES, types=None, chunk_bytes=4 << 20):
     """Records ``pools`` (name -> PoolMetadata) while putting ``frames`` frames
     each; returns the file and {name: [(index, stamp, array)]}."""
     rng = np.random.default_rng(7)
     prods = {n: tipc.TensorProducer(md) for n, md in pools.items()}
     cons = {n: tipc.TensorConsumer(md) for n, md in pools.items()}
     path = tmp_path / "rt.mcap"
-    rec = record.Recorder(path, list(pools.values()), ros2_types=types or True)
+    rec = record.Recorder(path, list(pools.values()), ros2_types=types or True,
+                          chunk_bytes=chunk_bytes)
     expected = {n: [] for n in pools}
     try:
         for k in range(frames):
@@ -115,8 +118,25 @@ def types_of(prefix):
             f"{prefix}/imu": "sensor_msgs/msg/Imu"}
 
 
-def test_every_dtype_and_shape_round_trips(tmp_path, prefix, pools):
-    path, expected = record_all(tmp_path, prefix, pools, types=types_of(prefix))
+# chunk_bytes 1: every message is at least a chunk's size, so each is written
+# as a chunk of its own (the path of camera frames: headers, then the
+# message's bytes by os.writev)
+@pytest.mark.parametrize("chunk_bytes", [4 << 20, 1], ids=["shared_chunks", "chunk_per_message"])
+def test_every_dtype_and_shape_round_trips(tmp_path, prefix, pools, chunk_bytes):
+    path, expected = record_all(tmp_path, prefix, pools, types=types_of(prefix),
+                                chunk_bytes=chunk_bytes)
+    total = FRAMES * len(pools)
+
+    # 0. the container: every CRC (chunks, summary) right, as many chunks as
+    #    the layout says, and rosbags' own MCAP reader finds every message
+    with open(path, "rb") as f:
+        assert sum(1 for _ in StreamReader(f, validate_crcs=True).records) > total
+        f.seek(0)
+        chunks = make_reader(f, validate_crcs=True).get_summary().chunk_indexes
+    assert len(chunks) == total if chunk_bytes == 1 else len(chunks) < total
+    with AnyReader([path]) as bag:
+        assert sum(c.msgcount for c in bag.connections) == total
+        assert sum(1 for _ in bag.messages()) == total
 
     # 1. our reader: frames and stamps exact
     for name, frames in expected.items():
@@ -131,7 +151,7 @@ def test_every_dtype_and_shape_round_trips(tmp_path, prefix, pools):
     with open(path, "rb") as f:
         reader = make_reader(f)
         summary = reader.get_summary()
-        assert summary is not None and summary.statistics.message_count == FRAMES * len(pools)
+        assert summary is not None and summary.statistics.message_count == total
         by_topic = {}
         for schema, channel, msg in reader.iter_messages():
             assert schema.encoding == "ros2msg" and channel.message_encoding == "cdr"
@@ -205,3 +225,51 @@ def test_compressed_recordings_read_back(tmp_path, prefix):
         with open(path, "rb") as f:
             chunks = make_reader(f).get_summary().chunk_indexes
         assert chunks and all(ci.compression == comp for ci in chunks)
+
+
+@pytest.mark.parametrize("crcs", [True, False])
+def test_a_chunk_written_uncopied_is_byte_for_byte_mcaps_own(tmp_path, crcs):
+    """The chunk of one large message (headers, then the payload by writev)
+    is what the mcap package serialises for the same chunk, and its message
+    index, chunk index and statistics are read back by the mcap reader."""
+    import os
+    import zlib
+
+    from mcap.data_stream import RecordBuilder
+    from mcap.records import Chunk, Message
+    from tensor_ipc.record._mcapfile import McapFile
+
+    payload = np.arange(70_000, dtype=np.uint32).view(np.uint8)
+    path = tmp_path / "one.mcap"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        f = McapFile(fd, crcs=crcs)
+        f.start("ros2", "test")
+        sid = f.add_schema("a/msg/B", "ros2msg", b"uint8[] data")
+        ch = f.add_channel("/b", "cdr", sid, {"k": "v"})
+        start = f.pos
+        f.add_message_alone(ch, 123_456_789_012, 123_456_789_013, 7, payload)
+        end = f.pos
+        f.finish()
+    finally:
+        os.close(fd)
+    rb = RecordBuilder()
+    Message(channel_id=ch, log_time=123_456_789_012, data=payload.tobytes(),
+            publish_time=123_456_789_013, sequence=7).write(rb)
+    records = rb.end()
+    rb = RecordBuilder()
+    Chunk(compression="", data=records, message_start_time=123_456_789_012,
+          message_end_time=123_456_789_012, uncompressed_crc=zlib.crc32(records) if crcs else 0,
+          uncompressed_size=len(records)).write(rb)
+    want = rb.end()
+    got = path.read_bytes()
+    assert got[start:start + len(want)] == want
+    assert end > start + len(want)  # then its message index
+    with open(path, "rb") as fh:
+        reader = make_reader(fh, validate_crcs=True)
+        summary = reader.get_summary()
+        assert summary.statistics.message_count == 1
+        assert [(c.chunk_start_offset, c.chunk_length) for c in summary.chunk_indexes] == \
+            [(start, len(want))]
+        [(_, channel, msg)] = list(reader.iter_messages())
+    assert channel.topic == "/b" and msg.data == payload.tobytes() and msg.sequence == 7

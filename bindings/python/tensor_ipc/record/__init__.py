@@ -79,11 +79,10 @@ def __getattr__(name: str):
 
 def tune_allocator() -> bool:
     """Make this process's allocator (glibc) keep large freed buffers for
-    reuse instead of giving them back to the OS at once. The MCAP writer
-    makes a few new multi-megabyte buffers per large frame; with glibc's
-    defaults each is fresh memory, and its page faults cost the recorder
-    (and player) several times what the copies do (docs/performance.md,
-    Recording). The price: up to 512 MiB of freed memory stays in the
+    reuse instead of giving them back to the OS at once. Each large frame's
+    message is a new multi-megabyte buffer (the codec's output; the player
+    reads into new ones too); with glibc's defaults each can be fresh memory,
+    and its page faults cost several times what the copies do. The price: up to 512 MiB of freed memory stays in the
     process. ``tipc record`` / ``tipc play`` call it; call it before
     recording large frames from your own process. Returns False where it
     does not apply (not glibc)."""
@@ -228,6 +227,11 @@ class _Tap(threading.Thread):
         if self._scratch is None:
             self._scratch = np.empty(self.md.frame_size, np.uint8)
         for index in range(first, upto + 1):
+            if rec._sink.refuse(self.channel, self.md.frame_size):
+                if last is not None and index > last + 1:
+                    cnt.dropped += index - last - 1
+                last = index  # the writer is behind: not saved, and not copied
+                continue
             got = handle.get_frame_into(self._scratch, index)
             if got is None or got[0] != index:
                 continue  # overwritten meanwhile: counted by the gap
@@ -312,8 +316,10 @@ class _Tap(threading.Thread):
                         continue  # written before this recording began
                     if last is not None and f.index > last + 1 and period is None:
                         cnt.dropped += f.index - last - 1
-                    out.append((f.timestamp_ns, f.index, self._encode(f, f.timestamp_ns)))
                     last = f.index
+                    if rec._sink.refuse(self.channel, md.frame_size):
+                        continue  # the writer is behind: not saved, and not copied
+                    out.append((f.timestamp_ns, f.index, self._encode(f, f.timestamp_ns)))
             finally:
                 for f in frames:
                     if f is not None:

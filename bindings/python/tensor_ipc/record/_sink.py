@@ -1,12 +1,14 @@
-"""The file side of a recording: one mcap.writer.Writer fed by one thread.
+"""The file side of a recording: one MCAP file (_mcapfile.McapFile) fed by one thread.
 
 Pool threads hand over finished messages (bytes they serialised while holding
-the frame); this thread alone touches the Writer and the file, so a slow disk
-never keeps a frame held in a pool. Chunks are cut by this module (size or
-age), and each is handed to the OS as soon as it is complete: a crash or a
-full disk loses at most the chunk in progress. On a write error (ENOSPC, EIO)
-the file is cut back to the end of the last complete chunk, so it ends in a
-clean record boundary, and the recording stops with the reason.
+the frame); this thread alone touches the file, so a slow disk never keeps a
+frame held in a pool. Small messages are gathered in chunks cut by this module
+(size or age); a message of at least a chunk's size is a chunk of its own,
+written without a copy. Each chunk is handed to the OS as soon as it is
+complete: a crash or a full disk loses at most the chunk in progress. On a
+write error (ENOSPC, EIO) the file is cut back to the end of the last complete
+chunk, so it ends in a clean record boundary, and the recording stops with
+the reason.
 """
 
 from __future__ import annotations
@@ -18,40 +20,8 @@ import threading
 import time
 from typing import Dict, Optional
 
-from mcap.writer import CompressionType, Writer
-
 from . import _layout as L
-
-COMPRESSIONS = {"none": CompressionType.NONE, "zstd": CompressionType.ZSTD, "lz4": CompressionType.LZ4}
-
-
-class _RawFile:
-    """The stream the Writer writes to: straight to the file descriptor
-    (the Writer already batches records), with its own position."""
-
-    def __init__(self, path: str) -> None:
-        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-        self.pos = 0
-
-    def write(self, data) -> int:
-        mv = memoryview(data).cast("B")
-        total = len(mv)
-        while mv:
-            n = os.write(self.fd, mv)
-            self.pos += n
-            mv = mv[n:]
-        return total
-
-    def tell(self) -> int:
-        return self.pos
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        fd, self.fd = self.fd, -1
-        if fd >= 0:
-            os.close(fd)
+from ._mcapfile import COMPRESSIONS, McapFile, alone_crc
 
 
 class Sink:
@@ -64,22 +34,23 @@ class Sink:
         if compression not in COMPRESSIONS:
             raise ValueError(f"compression {compression!r} is not one of {', '.join(COMPRESSIONS)}")
         self.path = path
-        self._file = _RawFile(path)
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         try:
-            # The Writer's own chunk limit is out of reach: this class cuts chunks.
-            self._w = Writer(self._file, chunk_size=1 << 62, compression=COMPRESSIONS[compression],
-                             enable_crcs=crcs)
-        except Exception:
-            self._file.close()
+            self._w = McapFile(self._fd, compression=compression, crcs=crcs)
+            self._w.start(profile=L.PROFILE, library=library)
+        except BaseException:
+            os.close(self._fd)
             raise
-        self._w.start(profile=L.PROFILE, library=library)
+        # a message this large fills a chunk by itself: written as one, uncopied
+        self._alone = chunk_bytes if compression == "none" else None
+        self._crcs = crcs
         self._chunk_bytes = chunk_bytes
         self._chunk_seconds = chunk_seconds
         self._max_queue = max_queue_bytes
         self._q: "queue.SimpleQueue" = queue.SimpleQueue()
         self._queued = 0
         self._qlock = threading.Lock()
-        self._good = self._file.pos  # end of the last complete chunk
+        self._good = self._w.pos  # end of the last complete chunk
         self._pending = 0  # bytes in the chunk in progress
         self._pending_msgs: Dict[int, int] = {}
         self._chunk_t0: Optional[float] = None
@@ -103,6 +74,18 @@ class Sink:
             raise box[0]
         return box[0]
 
+    def refuse(self, channel: int, nbytes: int) -> bool:
+        """True (and counted, as put counts it) when a message of about
+        ``nbytes`` would not be taken now: its pool thread then skips
+        serialising it. Copying frames only to drop them at the queue took
+        the CPU the writer needed on a busy machine."""
+        with self._qlock:
+            if self.error is None and self._queued + nbytes <= self._max_queue:
+                return False
+            book = self.lost if self.error is not None else self.overflow
+            book[channel] = book.get(channel, 0) + 1
+            return True
+
     def put(self, channel: int, stamp_ns: int, sequence: int, data: bytes) -> bool:
         """Queue one message; False (and counted) when the writer is too far behind or failed."""
         n = len(data)
@@ -112,7 +95,11 @@ class Sink:
                 book[channel] = book.get(channel, 0) + 1
                 return False
             self._queued += n
-        self._q.put(("msg", (channel, stamp_ns, sequence, data)))
+        crc = None
+        if self._alone is not None and self._crcs and n >= self._alone:
+            # the chunk's CRC in the pool's thread, beside the writer's writes
+            crc = alone_crc(channel, stamp_ns, stamp_ns, sequence & 0xFFFFFFFF, data)
+        self._q.put(("msg", (channel, stamp_ns, sequence, data, crc)))
         return True
 
     @property
@@ -139,13 +126,22 @@ class Sink:
                 self._cut()
                 continue
             if kind == "msg":
-                channel, stamp, seq, data = item
+                channel, stamp, seq, data, crc = item
                 with self._qlock:
                     self._queued -= len(data)
                 if self.error is not None:
                     self.lost[channel] = self.lost.get(channel, 0) + 1
                     continue
-                self._guard(self._w.add_message, channel, stamp, data, stamp, seq & 0xFFFFFFFF)
+                if self._alone is not None and len(data) >= self._alone:
+                    self._cut()
+                    if self.error is None:
+                        self._guard(self._w.add_message_alone, channel, stamp, stamp,
+                                    seq & 0xFFFFFFFF, data, crc)
+                    if self.error is None:
+                        self.written_bytes += len(data)
+                        self._good = self._w.pos
+                    continue
+                self._guard(self._w.add_message, channel, stamp, stamp, seq & 0xFFFFFFFF, data)
                 if self.error is not None:
                     continue
                 self._pending += len(data)
@@ -159,9 +155,10 @@ class Sink:
                 try:
                     sid = self._schemas.get(schema_name)
                     if sid is None:
-                        sid = self._schemas[schema_name] = self._w.register_schema(
+                        sid = self._schemas[schema_name] = self._w.add_schema(
                             schema_name, L.SCHEMA_ENCODING, definition.encode())
-                    box.append(self._w.register_channel(topic, L.MESSAGE_ENCODING, sid, metadata))
+                    box.append(self._w.add_channel(topic, L.MESSAGE_ENCODING, sid, metadata))
+                    self._good = self._w.pos
                 except BaseException as e:  # noqa: BLE001 - handed to the caller
                     box.append(e)
                 done.set()
@@ -169,7 +166,7 @@ class Sink:
                 if self.error is None:
                     self._guard(self._w.finish)
                     if self.error is None:
-                        self._good = self._file.pos
+                        self._good = self._w.pos
                 self._finish_file()
                 return
 
@@ -178,10 +175,10 @@ class Sink:
         self._chunk_t0 = None
         if self.error is not None or not self._pending:
             return
-        self._guard(self._w.flush)
+        self._guard(self._w.cut)
         if self.error is None:
             self.written_bytes += self._pending
-            self._good = self._file.pos
+            self._good = self._w.pos
             self._pending = 0
             self._pending_msgs.clear()
 
@@ -203,11 +200,11 @@ class Sink:
     def _finish_file(self) -> None:
         if self.error is not None:
             try:  # a clean end: the last complete chunk, not a part of the next
-                os.ftruncate(self._file.fd, self._good)
+                os.ftruncate(self._fd, self._good)
             except OSError:
                 pass
         try:
-            self._file.close()
+            os.close(self._fd)
         except OSError as e:
             if self.error is None:
                 self.error = f"recording '{self.path}': closing the file failed ({e.strerror})"

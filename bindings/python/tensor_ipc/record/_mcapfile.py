@@ -1,0 +1,269 @@
+"""The MCAP container of a recording, written with the `mcap` package's records.
+
+mcap.writer.Writer copies every message into its chunk buffer, then the
+chunk into a record buffer, then hands the result to the file: for a
+camera frame that is three copies of 6 MB (and fresh memory for each) before
+the one copy into the page cache that a plain write makes. This class writes
+the same file layout as that Writer (chunks with message indexes, then schemas,
+channels, statistics, chunk indexes and summary offsets, and the footer),
+every record serialised by the package's own record classes (mcap.records,
+mcap.data_stream.RecordBuilder), except one thing: a message too large to
+share a chunk is written as a chunk of its own whose record headers come from
+those classes and whose payload is handed to the kernel as it is (os.writev),
+never copied in user space.
+
+All positions and lengths are the ones the Writer would compute; tests read
+the files with the `mcap` readers and rosbags.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from typing import Dict, List, Optional, Sequence
+
+from mcap.data_stream import RecordBuilder
+from mcap.opcode import Opcode
+from mcap.records import (Channel, Chunk, ChunkIndex, DataEnd, Footer, Header, Message,
+                          MessageIndex, Schema, Statistics, SummaryOffset)
+from mcap.writer import MCAP0_MAGIC
+
+try:
+    import lz4.frame as _lz4
+except ImportError:  # only --compression lz4 needs it
+    _lz4 = None
+try:
+    import zstandard as _zstd
+except ImportError:  # only --compression zstd needs it
+    _zstd = None
+
+COMPRESSIONS = ("none", "zstd", "lz4")
+_RECORD_HEAD = 9  # every MCAP record: opcode (u8), length of what follows (u64)
+_IOV_MAX = 1024
+
+
+def _serialise(record) -> bytearray:
+    b = RecordBuilder()
+    record.write(b)
+    return bytearray(b.end())
+
+
+def _message_head(channel: int, sequence: int, log_time: int, publish_time: int,
+                  size: int) -> bytearray:
+    """mcap's Message record of ``size`` data bytes, without the data."""
+    head = _serialise(Message(channel_id=channel, log_time=log_time, data=b"",
+                              publish_time=publish_time, sequence=sequence))
+    struct.pack_into("<Q", head, 1, len(head) - _RECORD_HEAD + size)
+    return head
+
+
+def _chunk_head(start: int, end: int, crc: int, size: int) -> bytearray:
+    """mcap's Chunk record (uncompressed) of ``size`` record bytes, without
+    them: the chunk's last field is the u64 length of those bytes."""
+    head = _serialise(Chunk(compression="", data=b"", message_start_time=start,
+                            message_end_time=end, uncompressed_crc=crc, uncompressed_size=size))
+    struct.pack_into("<Q", head, 1, len(head) - _RECORD_HEAD + size)
+    struct.pack_into("<Q", head, len(head) - 8, size)
+    return head
+
+
+def alone_crc(channel: int, log_time: int, publish_time: int, sequence: int, data) -> int:
+    """The CRC McapFile.add_message_alone gives the chunk of this message
+    (thread safe, and zlib lets other threads run while it computes)."""
+    size = len(memoryview(data).cast("B"))
+    return zlib.crc32(data, zlib.crc32(_message_head(channel, sequence, log_time, publish_time,
+                                                     size)))
+
+
+def write_all(fd: int, bufs: Sequence) -> int:
+    """os.writev until every byte of ``bufs`` is written; returns the count."""
+    views: List[memoryview] = [memoryview(b).cast("B") for b in bufs if len(b)]
+    total = sum(len(v) for v in views)
+    while views:
+        n = os.writev(fd, views[:_IOV_MAX])
+        while n:
+            if n >= len(views[0]):
+                n -= len(views.pop(0))
+            else:
+                views[0] = views[0][n:]
+                n = 0
+    return total
+
+
+class McapFile:
+    """One MCAP file being written to ``fd`` (owned by the caller), in order:
+    start, schemas / channels / messages, finish. ``pos`` is the file
+    position after the last complete record. Not thread safe."""
+
+    def __init__(self, fd: int, *, compression: str = "none", crcs: bool = True) -> None:
+        if compression not in COMPRESSIONS:
+            raise ValueError(f"compression {compression!r} is not one of {', '.join(COMPRESSIONS)}")
+        if compression == "lz4" and _lz4 is None:
+            raise ValueError("compression lz4 needs the Python package 'lz4'")
+        if compression == "zstd" and _zstd is None:
+            raise ValueError("compression zstd needs the Python package 'zstandard'")
+        self.fd = fd
+        self.pos = 0
+        self.compression = "" if compression == "none" else compression
+        self.crcs = crcs
+        self._schemas: List[Schema] = []
+        self._channels: List[Channel] = []
+        self._chunk_indexes: List[ChunkIndex] = []
+        self._stats = Statistics(attachment_count=0, channel_count=0, channel_message_counts={},
+                                 chunk_count=0, message_count=0, metadata_count=0,
+                                 message_start_time=0, message_end_time=0, schema_count=0)
+        self._chunk = RecordBuilder()  # the message records of the chunk in progress
+        self._chunk_index: Dict[int, MessageIndex] = {}
+        self._chunk_t = (0, 0)
+
+    @property
+    def chunk_bytes(self) -> int:
+        """Bytes of messages in the chunk in progress."""
+        return self._chunk.count
+
+    # -- records
+
+    def _write(self, bufs: Sequence) -> None:
+        self.pos += write_all(self.fd, bufs)
+
+    def start(self, profile: str, library: str) -> None:
+        self._write([MCAP0_MAGIC, _serialise(Header(profile=profile, library=library))])
+
+    def add_schema(self, name: str, encoding: str, data: bytes) -> int:
+        s = Schema(id=len(self._schemas) + 1, name=name, encoding=encoding, data=data)
+        self._write([_serialise(s)])
+        self._schemas.append(s)
+        self._stats.schema_count += 1
+        return s.id
+
+    def add_channel(self, topic: str, message_encoding: str, schema_id: int,
+                    metadata: Dict[str, str]) -> int:
+        c = Channel(id=len(self._channels) + 1, topic=topic, message_encoding=message_encoding,
+                    schema_id=schema_id, metadata=dict(metadata))
+        self._write([_serialise(c)])
+        self._channels.append(c)
+        self._stats.channel_count += 1
+        return c.id
+
+    def _count(self, channel: int, log_time: int) -> None:
+        st = self._stats
+        if st.message_count == 0:
+            st.message_start_time = st.message_end_time = log_time
+        st.message_start_time = min(st.message_start_time, log_time)
+        st.message_end_time = max(st.message_end_time, log_time)
+        st.message_count += 1
+        st.channel_message_counts[channel] = st.channel_message_counts.get(channel, 0) + 1
+
+    def add_message(self, channel: int, log_time: int, publish_time: int, sequence: int,
+                    data) -> None:
+        """Add a message to the chunk in progress (copied: for small messages)."""
+        idx = self._chunk_index.get(channel)
+        if idx is None:
+            idx = self._chunk_index[channel] = MessageIndex(channel_id=channel, records=[])
+        if not self._chunk.count:
+            self._chunk_t = (log_time, log_time)
+        idx.records.append((log_time, self._chunk.count))
+        Message(channel_id=channel, log_time=log_time, data=data, publish_time=publish_time,
+                sequence=sequence).write(self._chunk)
+        self._chunk_t = (min(self._chunk_t[0], log_time), max(self._chunk_t[1], log_time))
+        self._count(channel, log_time)
+
+    def cut(self) -> None:
+        """Write the chunk in progress (if it has messages) and its message indexes."""
+        if not self._chunk.count:
+            return
+        records = self._chunk.end()
+        if self.compression == "lz4":
+            payload = _lz4.compress(records)
+        elif self.compression == "zstd":
+            payload = _zstd.compress(records)
+        else:
+            payload = records
+        chunk = Chunk(compression=self.compression, data=payload,
+                      message_start_time=self._chunk_t[0], message_end_time=self._chunk_t[1],
+                      uncompressed_crc=zlib.crc32(records) if self.crcs else 0,
+                      uncompressed_size=len(records))
+        indexes = list(self._chunk_index.values())
+        self._chunk_index = {}
+        self._write_chunk([_serialise(chunk)], chunk, len(payload), indexes)
+
+    def add_message_alone(self, channel: int, log_time: int, publish_time: int, sequence: int,
+                          data, crc: Optional[int] = None) -> None:
+        """Write one message as a chunk of its own (after the chunk in
+        progress), its bytes handed to the kernel without a copy. Uncompressed
+        files only (compression copies anyway: use add_message there).
+        ``crc``: the chunk's CRC if the caller computed it (alone_crc), in
+        another thread; computed here otherwise (when CRCs are on)."""
+        self.cut()
+        size = len(memoryview(data).cast("B"))
+        mhead = _message_head(channel, sequence, log_time, publish_time, size)
+        if not self.crcs:
+            crc = 0
+        elif crc is None:
+            crc = zlib.crc32(data, zlib.crc32(mhead))
+        records_len = len(mhead) + size
+        chead = _chunk_head(log_time, log_time, crc, records_len)
+        chunk = Chunk(compression="", data=b"", message_start_time=log_time,
+                      message_end_time=log_time, uncompressed_crc=crc,
+                      uncompressed_size=records_len)
+        index = MessageIndex(channel_id=channel, records=[(log_time, 0)])
+        self._count(channel, log_time)
+        self._write_chunk([chead, mhead, data], chunk, records_len, [index])
+
+    def _write_chunk(self, bufs: list, chunk: Chunk, data_len: int,
+                     indexes: List[MessageIndex]) -> None:
+        """The chunk's bytes and its message indexes in one write, then its ChunkIndex."""
+        start = self.pos
+        chunk_len = sum(len(b) for b in bufs)
+        offsets: Dict[int, int] = {}
+        tail = RecordBuilder()
+        for idx in indexes:
+            if idx.records:
+                offsets[idx.channel_id] = start + chunk_len + tail.count
+                idx.write(tail)
+        index_len = tail.count
+        self._write(bufs + [tail.end()])
+        self._stats.chunk_count += 1
+        self._chunk_indexes.append(ChunkIndex(
+            message_start_time=chunk.message_start_time, message_end_time=chunk.message_end_time,
+            chunk_start_offset=start, chunk_length=chunk_len, message_index_offsets=offsets,
+            message_index_length=index_len, compression=chunk.compression,
+            compressed_size=data_len, uncompressed_size=chunk.uncompressed_size))
+
+    def finish(self) -> None:
+        """The chunk in progress, the data end, the summary and the footer (as mcap's Writer)."""
+        self.cut()
+        self._write([_serialise(DataEnd(data_section_crc=0))])
+        summary_start = self.pos
+        b = RecordBuilder()
+        offsets: List[SummaryOffset] = []
+
+        def group(opcode: Opcode, records: Sequence) -> None:
+            start = b.count
+            for r in records:
+                r.write(b)
+            offsets.append(SummaryOffset(group_opcode=opcode, group_start=summary_start + start,
+                                         group_length=b.count - start))
+
+        group(Opcode.SCHEMA, self._schemas)
+        group(Opcode.CHANNEL, self._channels)
+        group(Opcode.STATISTICS, [self._stats])
+        group(Opcode.CHUNK_INDEX, self._chunk_indexes)
+        group(Opcode.ATTACHMENT_INDEX, [])
+        group(Opcode.METADATA_INDEX, [])
+        offset_start = summary_start + b.count
+        for o in offsets:
+            o.write(b)
+        summary = b.end()
+        crc = 0
+        if self.crcs:
+            # the summary CRC covers the footer's fields up to the CRC itself
+            crc = zlib.crc32(struct.pack("<BQQQ", Opcode.FOOTER, 8 + 8 + 4, summary_start,
+                                         offset_start), zlib.crc32(summary))
+        footer = _serialise(Footer(summary_start=summary_start, summary_offset_start=offset_start,
+                                   summary_crc=crc))
+        self._write([summary, footer, MCAP0_MAGIC])
+
+
+__all__ = ["McapFile", "COMPRESSIONS", "alone_crc", "write_all"]
