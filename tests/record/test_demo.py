@@ -88,8 +88,10 @@ def test_a_recorded_demo_run_opens_in_rosbags_and_replays_into_the_policy(tmp_pa
 
     watch.set_callback(on_action)
     try:
-        policy = spawn.python(ROBOT / "policy.py", "--prefix", P, "--duration", "4",
-                              "--require-all", "--quiet")
+        # No --require-all: on a loaded machine a late policy step can let more
+        # than its history of replayed joint states pass (as it could live);
+        # the rates and the actions below show it ran on the replay.
+        policy = spawn.python(ROBOT / "policy.py", "--prefix", P, "--duration", "4", "--quiet")
         read_line(policy, "policy: reading", 60)
         player = spawn.python("-m", "tensor_ipc.play", path, "--quiet", "--start-delay", "0.3",
                               "--pools", *[f"{P}/{p}" for p in POOLS if p != "action"])
