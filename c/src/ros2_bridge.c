@@ -498,6 +498,22 @@ static tipc_status start(tipc_ros2_bridge *b, const tipc_ros2_options *o)
     return TIPC_OK;
 }
 
+/* The end of both creates: @p st is how the bridge's own part went; then its
+ * DDS entities and its thread. Any failure destroys the bridge, so a failed
+ * create leaves nothing behind. */
+static tipc_status finish(tipc_ros2_bridge **out, tipc_ros2_bridge *b, tipc_status st,
+                          const tipc_ros2_options *o)
+{
+    if (!st && !(st = make_entities(b, o)))
+        st = start(b, o);
+    if (st) {
+        tipc_ros2_bridge_destroy(b);
+        return st;
+    }
+    *out = b;
+    return TIPC_OK;
+}
+
 tipc_status tipc_ros2_export_create(tipc_ros2_bridge **out, const tipc_metadata *pool,
                                     const char *topic, const tipc_ros2_options *opts)
 {
@@ -511,19 +527,12 @@ tipc_status tipc_ros2_export_create(tipc_ros2_bridge **out, const tipc_metadata 
     tipc_ros2_bridge *b;
     if ((st = bridge_new(&b, 1, topic)))
         return st;
-    if ((st = tipc__ros2_map_create(&b->map, pool, &o)))
-        goto fail;
-    b->type = tipc__ros2_map_type(b->map);
-    if ((st = tipc_consumer_create(&b->consumer, pool, NULL)))
-        goto fail;
-    atomic_store(&b->md, tipc_consumer_metadata(b->consumer));
-    if ((st = make_entities(b, &o)) || (st = start(b, &o)))
-        goto fail;
-    *out = b;
-    return TIPC_OK;
-fail:
-    tipc_ros2_bridge_destroy(b);
-    return st;
+    if (!(st = tipc__ros2_map_create(&b->map, pool, &o))) {
+        b->type = tipc__ros2_map_type(b->map);
+        if (!(st = tipc_consumer_create(&b->consumer, pool, NULL)))
+            atomic_store(&b->md, tipc_consumer_metadata(b->consumer));
+    }
+    return finish(out, b, st, &o);
 }
 
 tipc_status tipc_ros2_import_create(tipc_ros2_bridge **out, const char *topic,
@@ -564,16 +573,7 @@ tipc_status tipc_ros2_import_create(tipc_ros2_bridge **out, const char *topic,
     b->type = t;
     snprintf(b->pool_name, sizeof b->pool_name, "%s", name);
     b->history_len = o.history_len;
-    if (pool) {
-        if ((st = tipc_producer_create(&b->producer, pool, NULL)))
-            goto fail;
+    if (pool && !(st = tipc_producer_create(&b->producer, pool, NULL)))
         atomic_store(&b->md, tipc_producer_metadata(b->producer));
-    }
-    if ((st = make_entities(b, &o)) || (st = start(b, &o)))
-        goto fail;
-    *out = b;
-    return TIPC_OK;
-fail:
-    tipc_ros2_bridge_destroy(b);
-    return st;
+    return finish(out, b, st, &o);
 }

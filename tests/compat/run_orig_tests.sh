@@ -27,48 +27,22 @@ ORIG_SHA256=70c8548116c9555aedcbfa00e2057b2d6c52863d8f64c77947bee26fc465f658
 # The Python binding of Debian 12's Cyclone DDS C library (0.10.2), built from
 # source against it (the original itself pinned cyclonedds==0.10.5, whose
 # wheels bundle their own C library: we use the one matching Debian's).
-CDDS_VERSION=0.10.2
-CDDS_SDIST=cyclonedds-$CDDS_VERSION.tar.gz
-CDDS_SHA256=f834962eabbdcdf4e9cd75cf87222f3c5ef22d9cb9e7ed651d9a8710fe984a30
+# shellcheck source-path=SCRIPTDIR source=../common/cdds_venv.sh
+. "$here/../common/cdds_venv.sh" || exit 2
 
 log() { printf '\n[compat] %s\n' "$*"; }
 die() { printf '\n[compat] SETUP FAILED: %s\n[compat] exit 2: no test was run\n' "$*" >&2; exit 2; }
-sha_ok() { [[ -f $1 ]] && [[ $(sha256sum "$1" | cut -d' ' -f1) == "$2" ]]; }
 
 # ---- 1. the venv of test-only peers (cyclonedds binding), cached ----------
 venv=$work/venv
-cdds_home=$work/cyclonedds-home   # Debian's layout seen as a CYCLONEDDS_HOME
-stamp="python=$($base_py -c 'import sys; print(sys.version.split()[0])') cyclonedds=$CDDS_SHA256 constraints=$(sha256sum "$here/constraints.txt" | cut -c1-16)"
-venv_ok() {
-    [[ -x $venv/bin/python && -f $venv/.tipc-compat-stamp ]] &&
-        [[ $(cat "$venv/.tipc-compat-stamp") == "$stamp" ]] &&
-        "$venv/bin/python" -c 'import cyclonedds.domain, cyclonedds.idl, numpy, pytest' 2>/dev/null
-}
-if venv_ok; then
+check='import cyclonedds.domain, cyclonedds.idl, numpy, pytest'
+stamp=$(cdds_venv_stamp "$base_py" "$here/constraints.txt")
+if cdds_venv_ok "$work" .tipc-compat-stamp "$stamp" "$check"; then
     log "venv: reusing $venv ($stamp)"
 else
     log "venv: creating $venv (--system-site-packages: Debian's numpy, torch, pytest)"
     start=$SECONDS
-    rm -rf "$venv" "$cdds_home"
-    mkdir -p "$cdds_home" "$work/dl" || die "mkdir"
-    # cyclonedds' setup.py wants <home>/{include,bin,lib/libddsc.so}; Debian has
-    # /usr/include/dds, /usr/bin/idlc, /usr/lib/<triplet>/libddsc.so.
-    triplet=$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
-    [[ -e /usr/lib/$triplet/libddsc.so && -e /usr/include/dds/dds.h ]] ||
-        die "Cyclone DDS development files missing (apt-get install cyclonedds-dev cyclonedds-tools)"
-    ln -s /usr/include "$cdds_home/include" && ln -s /usr/bin "$cdds_home/bin" &&
-        ln -s "/usr/lib/$triplet" "$cdds_home/lib" || die "cyclonedds home"
-    "$base_py" -m venv --system-site-packages "$venv" || die "python3 -m venv (apt-get install python3-venv)"
-    if ! sha_ok "$work/dl/$CDDS_SDIST" "$CDDS_SHA256"; then
-        rm -f "$work/dl/$CDDS_SDIST"
-        CYCLONEDDS_HOME=$cdds_home "$venv/bin/pip" download -q --no-deps --no-binary :all: \
-            -d "$work/dl" "cyclonedds==$CDDS_VERSION" || die "pip download cyclonedds==$CDDS_VERSION"
-    fi
-    sha_ok "$work/dl/$CDDS_SDIST" "$CDDS_SHA256" || die "$CDDS_SDIST: sha256 is not $CDDS_SHA256"
-    CYCLONEDDS_HOME=$cdds_home "$venv/bin/pip" install -q --no-cache-dir \
-        -c "$here/constraints.txt" "$work/dl/$CDDS_SDIST" || die "pip install cyclonedds (needs build-essential python3-dev)"
-    "$venv/bin/python" -c 'import cyclonedds.domain, cyclonedds.idl, numpy, pytest' || die "venv check"
-    echo "$stamp" > "$venv/.tipc-compat-stamp"
+    cdds_venv_build "$work" "$base_py" "$here/constraints.txt" .tipc-compat-stamp "$stamp" "$check"
     log "venv: built in $((SECONDS - start)) s"
 fi
 py=$venv/bin/python

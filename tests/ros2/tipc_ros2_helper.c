@@ -15,6 +15,7 @@
  */
 #include "helper_io.h"
 #include "ros2_pattern.h"
+#include "ros2_raw_dds.h"
 #include "sensor_msgs.h"
 #include "tensor_ipc.h"
 
@@ -26,12 +27,6 @@
 #include "mono_clock.h"
 
 static dds_entity_t pp;
-
-static int32_t ros_domain(void)
-{
-    const char *e = getenv("ROS_DOMAIN_ID");
-    return e && *e ? atoi(e) : 0;
-}
 
 static dds_entity_t image_topic(const char *topic)
 {
@@ -91,15 +86,7 @@ int main(void)
             if (!done)
                 hio_reply("err timeout");
         } else if (!strcmp(tok[0], "rmatched") && tok[1]) {
-            int64_t deadline = mono_ns() + atoll(tok[1]) * 1000000;
-            dds_subscription_matched_status_t s = { 0 };
-            while (dds_get_subscription_matched_status(rd, &s) == 0 && s.current_count == 0 &&
-                   mono_ns() < deadline)
-                mono_sleep_ms(5);
-            if (s.current_count)
-                hio_reply("ok");
-            else
-                hio_reply("err not matched");
+            hio_reply(ros2_wait_matched(rd, 0, atoll(tok[1])) ? "ok" : "err not matched");
         } else if (!strcmp(tok[0], "available")) {
             void *samples[64] = { NULL };
             dds_sample_info_t si[64];
@@ -117,15 +104,7 @@ int main(void)
             else
                 hio_reply("ok");
         } else if (!strcmp(tok[0], "matched") && tok[1]) {
-            int64_t deadline = mono_ns() + atoll(tok[1]) * 1000000;
-            dds_publication_matched_status_t s = { 0 };
-            while (dds_get_publication_matched_status(wr, &s) == 0 && s.current_count == 0 &&
-                   mono_ns() < deadline)
-                mono_sleep_ms(5);
-            if (s.current_count)
-                hio_reply("ok");
-            else
-                hio_reply("err not matched");
+            hio_reply(ros2_wait_matched(wr, 1, atoll(tok[1])) ? "ok" : "err not matched");
         } else if (!strcmp(tok[0], "write") && tok[8]) {
             uint32_t h = (uint32_t)atol(tok[1]), w = (uint32_t)atol(tok[2]);
             uint32_t ch = (uint32_t)atol(tok[4]), step = (uint32_t)atol(tok[5]);

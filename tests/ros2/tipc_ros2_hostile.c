@@ -4,18 +4,12 @@
 #include "helper_io.h"
 #include "hostile_image.h"
 
+#include "ros2_raw_dds.h"
+
 #include <dds/dds.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "mono_clock.h"
-
-static int32_t ros_domain(void)
-{
-    const char *e = getenv("ROS_DOMAIN_ID");
-    return e && *e ? atoi(e) : 0;
-}
 
 int main(void)
 {
@@ -36,12 +30,7 @@ int main(void)
             else
                 hio_reply("ok");
         } else if (!strcmp(tok[0], "matched") && tok[1]) {
-            int64_t deadline = mono_ns() + atoll(tok[1]) * 1000000;
-            dds_publication_matched_status_t s = { 0 };
-            while (dds_get_publication_matched_status(wr, &s) == 0 && s.current_count == 0 &&
-                   mono_ns() < deadline)
-                mono_sleep_ms(5);
-            hio_reply(s.current_count ? "ok" : "err not matched");
+            hio_reply(ros2_wait_matched(wr, 1, atoll(tok[1])) ? "ok" : "err not matched");
         } else if (!strcmp(tok[0], "write") && tok[1]) {
             sensor_msgs_msg_dds__Image_ m = { .junk = tok[1] };
             dds_return_t rc = dds_write(wr, &m);

@@ -1,9 +1,5 @@
 /* cmd_bw.c - `tipc bw`: bandwidth of a pool, like `ros2 topic bw`. */
-#include "tipc_cli.h"
-
-#include <getopt.h>
-#include <stdlib.h>
-#include <string.h>
+#include "monitor.h"
 
 static const char bw_help[] =
     "Usage: tipc bw POOL [--window N] [--count K] [--wait S] [--json]\n"
@@ -27,8 +23,6 @@ static const char bw_help[] =
     "               (bytes_per_s and rate null while fewer than two frames came)\n"
     "  --domain N   DDS domain id (global option)\n"
     "  -h, --help   show this help\n";
-
-enum { OPT_WINDOW = 0x200, OPT_COUNT, OPT_WAIT, OPT_JSON };
 
 struct bw {
     const char *name;
@@ -92,58 +86,18 @@ static void bw_report(void *user, uint64_t fresh)
 
 int cli_cmd_bw(struct cli *g, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"window", required_argument, NULL, OPT_WINDOW},
-        {"count", required_argument, NULL, OPT_COUNT},
-        {"wait", required_argument, NULL, OPT_WAIT},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"domain", required_argument, NULL, CLI_OPT_DOMAIN},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    uint64_t window = 100, count = 0;
-    double wait_s = CLI_DEFAULT_WAIT_S;
-    int json = 0, c, rc;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_WINDOW:
-            if (cli_parse_u64(optarg, 2, 10000000, &window))
-                return cli_usage("bw", "--window needs an integer in 2..10000000, got '%s'", optarg);
-            break;
-        case OPT_COUNT:
-            if (cli_parse_u64(optarg, 1, UINT64_MAX, &count))
-                return cli_usage("bw", "--count needs a positive integer, got '%s'", optarg);
-            break;
-        case OPT_WAIT:
-            if (cli_parse_double(optarg, -1, 1e9, &wait_s) || (wait_s < 0 && wait_s != -1))
-                return cli_usage("bw", "--wait needs seconds >= 0, or -1, got '%s'", optarg);
-            break;
-        case OPT_JSON: json = 1; break;
-        case CLI_OPT_DOMAIN:
-            if ((rc = cli_set_domain(g, "bw", optarg)))
-                return rc;
-            break;
-        case 'h': fputs(bw_help, stdout); return CLI_EXIT_OK;
-        default: return cli_getopt_error("bw", c, argv);
-        }
-    }
-    if (optind >= argc)
-        return cli_usage("bw", "missing pool name");
-    if (optind + 1 < argc)
-        return cli_usage("bw", "unexpected argument '%s'", argv[optind + 1]);
-    const char *name = argv[optind];
-
-    cli_install_signals();
+    struct cli_monitor_args a = {.window = 100, .wait_s = CLI_DEFAULT_WAIT_S};
     tipc_consumer *con;
-    if ((rc = cli_follow_pool(g, name, wait_s, &con)) || !con)
+    int rc = cli_monitor_open(g, "bw", bw_help, 2, argc, argv, &a, &con);
+    if (rc || !con)
         return rc;
-    struct bw b = {name, json, tipc_metadata_frame_bytes(tipc_consumer_metadata(con)), {0}};
-    if (cli_rate_window_init(&b.w, window)) {
+    struct bw b = {a.name, a.json, tipc_metadata_frame_bytes(tipc_consumer_metadata(con)), {0}};
+    if (cli_rate_window_init(&b.w, a.window)) {
         tipc_consumer_destroy(con);
-        return cli_fail("out of memory for a window of %llu frames", (unsigned long long)window);
+        return cli_fail("out of memory for a window of %llu frames", (unsigned long long)a.window);
     }
     static const struct cli_monitor_ops ops = {bw_frame, bw_report, bw_reset};
-    rc = cli_monitor_run(con, "bw", name, count, &ops, &b);
+    rc = cli_monitor_run(con, "bw", a.name, a.count, &ops, &b);
     cli_rate_window_free(&b.w);
     tipc_consumer_destroy(con);
     return rc;

@@ -1,10 +1,8 @@
 /* cmd_delay.c - `tipc delay`: age of each frame when seen, like `ros2 topic delay`. */
-#include "tipc_cli.h"
+#include "monitor.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 static const char delay_help[] =
     "Usage: tipc delay POOL [--window N] [--count K] [--wait S] [--json]\n"
@@ -28,8 +26,6 @@ static const char delay_help[] =
     "               while no frame was seen)\n"
     "  --domain N   DDS domain id (global option)\n"
     "  -h, --help   show this help\n";
-
-enum { OPT_WINDOW = 0x200, OPT_COUNT, OPT_WAIT, OPT_JSON };
 
 struct delay {
     const char *name;
@@ -93,59 +89,19 @@ static void delay_report(void *user, uint64_t fresh)
 
 int cli_cmd_delay(struct cli *g, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"window", required_argument, NULL, OPT_WINDOW},
-        {"count", required_argument, NULL, OPT_COUNT},
-        {"wait", required_argument, NULL, OPT_WAIT},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"domain", required_argument, NULL, CLI_OPT_DOMAIN},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    uint64_t window = 10000, count = 0;
-    double wait_s = CLI_DEFAULT_WAIT_S;
-    int json = 0, c, rc;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_WINDOW:
-            if (cli_parse_u64(optarg, 1, 10000000, &window))
-                return cli_usage("delay", "--window needs an integer in 1..10000000, got '%s'",
-                                 optarg);
-            break;
-        case OPT_COUNT:
-            if (cli_parse_u64(optarg, 1, UINT64_MAX, &count))
-                return cli_usage("delay", "--count needs a positive integer, got '%s'", optarg);
-            break;
-        case OPT_WAIT:
-            if (cli_parse_double(optarg, -1, 1e9, &wait_s) || (wait_s < 0 && wait_s != -1))
-                return cli_usage("delay", "--wait needs seconds >= 0, or -1, got '%s'", optarg);
-            break;
-        case OPT_JSON: json = 1; break;
-        case CLI_OPT_DOMAIN:
-            if ((rc = cli_set_domain(g, "delay", optarg)))
-                return rc;
-            break;
-        case 'h': fputs(delay_help, stdout); return CLI_EXIT_OK;
-        default: return cli_getopt_error("delay", c, argv);
-        }
-    }
-    if (optind >= argc)
-        return cli_usage("delay", "missing pool name");
-    if (optind + 1 < argc)
-        return cli_usage("delay", "unexpected argument '%s'", argv[optind + 1]);
-    const char *name = argv[optind];
-
-    cli_install_signals();
+    struct cli_monitor_args a = {.window = 10000, .wait_s = CLI_DEFAULT_WAIT_S};
     tipc_consumer *con;
-    if ((rc = cli_follow_pool(g, name, wait_s, &con)) || !con)
+    int rc = cli_monitor_open(g, "delay", delay_help, 1, argc, argv, &a, &con);
+    if (rc || !con)
         return rc;
-    struct delay d = {name, json, calloc((size_t)window, sizeof(int64_t)), (size_t)window, 0, 0};
+    struct delay d = {a.name, a.json, calloc((size_t)a.window, sizeof(int64_t)), (size_t)a.window,
+                      0, 0};
     if (!d.ring) {
         tipc_consumer_destroy(con);
-        return cli_fail("out of memory for a window of %llu frames", (unsigned long long)window);
+        return cli_fail("out of memory for a window of %llu frames", (unsigned long long)a.window);
     }
     static const struct cli_monitor_ops ops = {delay_frame, delay_report, delay_reset};
-    rc = cli_monitor_run(con, "delay", name, count, &ops, &d);
+    rc = cli_monitor_run(con, "delay", a.name, a.count, &ops, &d);
     free(d.ring);
     tipc_consumer_destroy(con);
     return rc;

@@ -1,10 +1,62 @@
 /* monitor.c - the loop of the commands that watch a pool's frames over time
  * (hz, bw, delay): wait for each new frame, read its info, and report once a
  * second, like `ros2 topic hz/bw/delay`. Public ABI only. */
-#include "tipc_cli.h"
+#include "monitor.h"
 
+#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
+
+int cli_monitor_open(struct cli *g, const char *cmd, const char *help, uint64_t min_window,
+                     int argc, char **argv, struct cli_monitor_args *a, tipc_consumer **con)
+{
+    enum { OPT_WINDOW = 0x200, OPT_COUNT, OPT_WAIT, OPT_JSON };
+    static const struct option opts[] = {
+        {"window", required_argument, NULL, OPT_WINDOW},
+        {"count", required_argument, NULL, OPT_COUNT},
+        {"wait", required_argument, NULL, OPT_WAIT},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"domain", required_argument, NULL, CLI_OPT_DOMAIN},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c, rc;
+    *con = NULL;
+    a->count = 0;
+    a->json = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_WINDOW:
+            if (cli_parse_u64(optarg, min_window, 10000000, &a->window))
+                return cli_usage(cmd, "--window needs an integer in %llu..10000000, got '%s'",
+                                 (unsigned long long)min_window, optarg);
+            break;
+        case OPT_COUNT:
+            if (cli_parse_u64(optarg, 1, UINT64_MAX, &a->count))
+                return cli_usage(cmd, "--count needs a positive integer, got '%s'", optarg);
+            break;
+        case OPT_WAIT:
+            if (cli_parse_double(optarg, -1, 1e9, &a->wait_s) ||
+                (a->wait_s < 0 && a->wait_s != -1))
+                return cli_usage(cmd, "--wait needs seconds >= 0, or -1, got '%s'", optarg);
+            break;
+        case OPT_JSON: a->json = 1; break;
+        case CLI_OPT_DOMAIN:
+            if ((rc = cli_set_domain(g, cmd, optarg)))
+                return rc;
+            break;
+        case 'h': fputs(help, stdout); return CLI_EXIT_OK;
+        default: return cli_getopt_error(cmd, c, argv);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage(cmd, "missing pool name");
+    if (optind + 1 < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+    a->name = argv[optind];
+    cli_install_signals();
+    return cli_follow_pool(g, a->name, a->wait_s, con);
+}
 
 int cli_monitor_run(tipc_consumer *con, const char *cmd, const char *name, uint64_t count,
                     const struct cli_monitor_ops *ops, void *user)

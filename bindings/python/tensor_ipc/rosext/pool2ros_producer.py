@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from .. import PoolMetadata, TensorProducer
+from .. import PoolMetadata, TensorProducer, _Closable
 from .. import capi as _tipc
 from ..errors import ClosedError, InvalidArgumentError
 from . import _bridge
 from .ros_utils import msgify
 
 
-class ROSTensorProducer:
+class ROSTensorProducer(_Closable):
     """A producer whose frames also go to the ROS 2 topic ``ros_topic``.
 
     With ``node=None`` (or no rclpy) the C library's export bridge publishes
@@ -118,15 +118,3 @@ class ROSTensorProducer:
         if self._pub is not None:
             self.node.destroy_publisher(self._pub)
             self._pub = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.cleanup()
-
-    def __del__(self) -> None:
-        try:
-            self.cleanup()
-        except Exception:
-            pass

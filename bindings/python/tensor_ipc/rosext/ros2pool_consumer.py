@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Optional
 
-from .. import PoolMetadata, TensorConsumer, TensorProducer
+from .. import PoolMetadata, TensorConsumer, TensorProducer, _Closable
 from .. import capi as _tipc
 from ..errors import InvalidArgumentError
 from . import _bridge
 from .ros_utils import numpify
 
 
-class ROSTensorConsumer:
+class ROSTensorConsumer(_Closable):
     """Each message of the ROS 2 topic ``ros_topic`` goes into the pool of
     ``pool_metadata``; ``get()`` reads it as TensorConsumer.get does.
 
@@ -144,15 +144,3 @@ class ROSTensorConsumer:
         if self._sub is not None:
             self.node.destroy_subscription(self._sub)
             self._sub = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.cleanup()
-
-    def __del__(self) -> None:
-        try:
-            self.cleanup()
-        except Exception:
-            pass
