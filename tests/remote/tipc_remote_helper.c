@@ -11,6 +11,9 @@
  *                                     after OK when N is negative: |N| frames)
  *   follow POOL SHAPE HIST MODE       "CONNECTED <k>" at each (re)connection,
  *                                     "DISCONNECTED" at each loss, until SIGTERM
+ *   probe POOL SHAPE HIST             default options (remote off unless
+ *                                     TIPC_REMOTE=1): "ON" when a frame is
+ *                                     read within 10 s, else "OFF <sentence>"
  *   forged POOL NGOOD NBAD            a consumer of the forger's pool: NGOOD
  *                                     good frames mirrored, NBAD rejected
  * SHAPE is HxWxC (uint8) or a byte count N; frames are at least 24 bytes. */
@@ -176,13 +179,15 @@ static int consume(char **a)
         uint64_t latest;
         if (tipc_consumer_latest_index(c, &latest) != TIPC_OK)
             return fail("latest_index");
-        uint64_t from = have ? last + 1 : latest;
-        if (!every)
-            from = latest;
+        /* Latest-only reads the newest frame (which marks it seen for
+         * wait); every-frame fetches each index since the last one. */
+        uint64_t from = have && every ? last + 1 : latest;
         for (uint64_t i = from; i <= latest; i++) {
             tipc_frame_info info;
-            if ((st = tipc_consumer_get_frame(c, i, buf, fb, &info)) != TIPC_OK)
-                return fail("get_frame %llu (latest %llu): status %d", (unsigned long long)i,
+            st = every ? tipc_consumer_get_frame(c, i, buf, fb, &info)
+                       : tipc_consumer_get(c, buf, fb, 1, 0, &info);
+            if (st != TIPC_OK)
+                return fail("read of %llu (latest %llu): status %d", (unsigned long long)i,
                             (unsigned long long)latest, (int)st);
             if (check_frame(buf, fb, &info, every, &k))
                 return 1;
@@ -196,6 +201,8 @@ static int consume(char **a)
             have = 1;
             got++;
         }
+        if (every) /* mark what was read seen, for the next wait */
+            tipc_consumer_get(c, buf, fb, 1, 0, NULL);
     }
 
     /* 2. history reads, both orders, both paddings. */
@@ -295,6 +302,22 @@ static int follow(char **a)
     return 0;
 }
 
+static int probe(char **a)
+{
+    tipc_metadata *md = make_md(a[0], a[1], (unsigned)atoi(a[2]));
+    tipc_consumer *c = NULL;
+    if (tipc_consumer_create(&c, md, NULL) != TIPC_OK)
+        return fail("consumer");
+    tipc_status st = tipc_consumer_wait(c, 10000000000LL);
+    if (st == TIPC_OK)
+        say("ON");
+    else
+        say("OFF %s", tipc_last_error());
+    tipc_consumer_destroy(c);
+    tipc_metadata_destroy(md);
+    return 0;
+}
+
 static int forged(char **a)
 {
     tipc_metadata *md = make_md(a[0], "64", 8);
@@ -339,6 +362,8 @@ int main(int argc, char **argv)
         return consume(argv + 2);
     if (argc >= 6 && !strcmp(argv[1], "follow"))
         return follow(argv + 2);
+    if (argc >= 5 && !strcmp(argv[1], "probe"))
+        return probe(argv + 2);
     if (argc >= 5 && !strcmp(argv[1], "forged"))
         return forged(argv + 2);
     fprintf(stderr, "usage: see the top of tipc_remote_helper.c\n");

@@ -1,0 +1,235 @@
+#!/bin/bash
+# Two hosts simulated on one machine: each side has its own network, mount
+# and UTS namespace (the same hostname on both: it must not matter), its own
+# tmpfs on /dev/shm, and one end of a veth pair with a 10.213.x.y/30 address
+# that exists only inside these namespaces. Cyclone is told to use the veth
+# (a configuration per side, unicast discovery to the other side).
+#
+# Host A runs the producers; host B the remote consumers. Checked:
+#   1. latest-only and every-frame delivery: every consumer feature, every
+#      frame's content (tipc_remote_helper consume);
+#   2. remote reading is off by default and on with TIPC_REMOTE=1;
+#   3. three consumers on B share one stream: one frame reader in the domain;
+#   4. a local-only pool publishes no frame data (its producer sent 0 samples,
+#      no frame reader exists), while the remote one did;
+#   5. producer SIGKILLed and link cut: B's consumers disconnect within
+#      DISCONNECT_BOUND s and reconnect within RECONNECT_BOUND s when the
+#      producer (or link) is back; the mirror's owner SIGKILLed: another
+#      consumer of B takes the mirror over.
+# Everything it creates (namespaces, veth, tmpfs, processes) goes on exit.
+#   remote_netns.sh <tipc_remote_helper> <tipc_remote_forge>
+set -u
+HELPER=$(realpath "$1") FORGE=$(realpath "$2")
+DISCONNECT_BOUND=5
+RECONNECT_BOUND=15
+
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! command -v unshare >/dev/null ||
+   ! command -v nsenter >/dev/null; then
+    echo "SKIP: needs root, ip, unshare and nsenter"
+    exit 77
+fi
+
+TAG=$(( $$ % 100000 ))
+NS_A="tipc_a_$TAG" NS_B="tipc_b_$TAG"
+VA="tva$TAG" VB="tvb$TAG"
+NET="10.213.$(( TAG % 250 )).$(( (TAG / 250) % 63 * 4 ))"
+ADDR_A="${NET%.*}.$(( ${NET##*.} + 1 ))" ADDR_B="${NET%.*}.$(( ${NET##*.} + 2 ))"
+WORK=$(mktemp -d)
+HOST_A="" HOST_B=""
+PIDS=()
+
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    [ -n "$HOST_A" ] && kill -9 "$HOST_A" 2>/dev/null
+    [ -n "$HOST_B" ] && kill -9 "$HOST_B" 2>/dev/null
+    wait 2>/dev/null
+    ip netns del "$NS_A" 2>/dev/null
+    ip netns del "$NS_B" 2>/dev/null
+    ip link del "$VA" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+die() { echo "FAIL: $*"; for f in "$WORK"/*.out; do echo "--- $f"; cat "$f"; done; exit 1; }
+
+ip netns add "$NS_A" && ip netns add "$NS_B" || die "cannot create network namespaces"
+ip link add "$VA" type veth peer name "$VB" || die "cannot create a veth pair"
+ip link set "$VA" netns "$NS_A" && ip link set "$VB" netns "$NS_B" || die "cannot move the veth"
+ip -n "$NS_A" addr add "$ADDR_A/30" dev "$VA" && ip -n "$NS_B" addr add "$ADDR_B/30" dev "$VB" ||
+    die "cannot address the veth"
+for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set lo up; done
+ip -n "$NS_A" link set "$VA" up && ip -n "$NS_B" link set "$VB" up || die "cannot raise the veth"
+
+cdds_config() { # <interface> <own address> <peer address>
+    cat <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<CycloneDDS xmlns="https://cdds.io/config">
+  <Domain Id="any">
+    <General>
+      <Interfaces><NetworkInterface name="$1"/></Interfaces>
+      <AllowMulticast>false</AllowMulticast>
+      <MaxMessageSize>65500B</MaxMessageSize>
+    </General>
+    <Internal><SocketReceiveBufferSize min="default"/></Internal>
+    <Discovery>
+      <ParticipantIndex>auto</ParticipantIndex>
+      <MaxAutoParticipantIndex>60</MaxAutoParticipantIndex>
+      <Peers><Peer address="$2"/><Peer address="$3"/></Peers>
+    </Discovery>
+  </Domain>
+</CycloneDDS>
+EOF
+}
+cdds_config "$VA" "$ADDR_A" "$ADDR_B" >"$WORK/cdds-a.xml"
+cdds_config "$VB" "$ADDR_B" "$ADDR_A" >"$WORK/cdds-b.xml"
+
+# A host: a process holding the mount and UTS namespaces, with a fresh tmpfs
+# on /dev/shm; every process of that host joins them (and the network).
+start_host() { # <netns> <readyfile>
+    ip netns exec "$1" unshare -m -u --propagation private \
+        bash -c "mount -t tmpfs -o size=512m,mode=1777 tmpfs /dev/shm && hostname robot &&
+                 touch $2 && exec sleep 100000" &
+}
+start_host "$NS_A" "$WORK/a.ready"; HOST_A=$!
+start_host "$NS_B" "$WORK/b.ready"; HOST_B=$!
+for _ in $(seq 100); do [ -e "$WORK/a.ready" ] && [ -e "$WORK/b.ready" ] && break; sleep 0.05; done
+[ -e "$WORK/a.ready" ] && [ -e "$WORK/b.ready" ] || die "hosts did not start"
+
+host_pid() { [ "$1" = B ] && echo "$HOST_B" || echo "$HOST_A"; }
+host_cfg() { [ "$1" = B ] && echo "$WORK/cdds-b.xml" || echo "$WORK/cdds-a.xml"; }
+on() { # <A|B> <command...>: run on a host, with that host's Cyclone configuration
+    local h=$1; shift
+    nsenter -t "$(host_pid "$h")" -n -m -u -- env CYCLONEDDS_URI="file://$(host_cfg "$h")" "$@"
+}
+bg() { # <name> <A|B> <command...>: in the background, output in $WORK/<name>.out;
+       # PID_<name> is the command's own pid (nsenter and env exec it)
+    local name=$1 h=$2; shift 2
+    nsenter -t "$(host_pid "$h")" -n -m -u -- env CYCLONEDDS_URI="file://$(host_cfg "$h")" "$@" \
+        >"$WORK/$name.out" 2>&1 &
+    PIDS+=($!)
+    eval "PID_$name=$!"
+}
+# wait_line <name> <regex> <seconds>: the line appears in time (returns the seconds taken)
+wait_line() {
+    local start end
+    start=$(date +%s%N)
+    end=$(( start + $3 * 1000000000 ))
+    while [ "$(date +%s%N)" -lt "$end" ]; do
+        if grep -Eq "$2" "$WORK/$1.out" 2>/dev/null; then
+            WAITED=$(( ($(date +%s%N) - start) / 1000000 ))
+            return 0
+        fi
+        sleep 0.02
+    done
+    return 1
+}
+count_lines() { grep -Ec "$2" "$WORK/$1.out" 2>/dev/null; }
+
+[ "$(on A hostname)" = "$(on B hostname)" ] || die "hostnames differ"
+
+SHAPE=480x640x3 HIST=16
+bg prod A "$HELPER" produce rcam $SHAPE $HIST 60 11
+wait_line prod '^PRODUCING' 10 || die "producer did not start"
+
+# 2. off by default, on with TIPC_REMOTE=1
+on B "$HELPER" probe rcam $SHAPE $HIST >"$WORK/probe_off.out" 2>&1
+grep -q "^OFF .*announced by host [0-9a-f]\{32\}.*reading pools of other hosts is off" \
+    "$WORK/probe_off.out" || die "remote reading is not off by default"
+on B env TIPC_REMOTE=1 "$HELPER" probe rcam $SHAPE $HIST >"$WORK/probe_on.out" 2>&1
+grep -q '^ON$' "$WORK/probe_on.out" || die "TIPC_REMOTE=1 does not turn remote reading on"
+echo "ok: remote reading off by default, on with TIPC_REMOTE=1"
+
+# 1. both delivery modes, every feature, every frame checked
+for mode in latest every; do
+    on B timeout 90 "$HELPER" consume rcam $SHAPE $HIST $mode 120 >"$WORK/consume_$mode.out" 2>&1 ||
+        die "consumer ($mode) failed"
+    grep -q '^OK ' "$WORK/consume_$mode.out" || die "consumer ($mode) did not finish"
+    echo "ok: $mode delivery: $(cat "$WORK/consume_$mode.out")"
+done
+
+# 3. one stream for the host: three consumers, one frame reader
+for i in 1 2 3; do bg "share$i" B "$HELPER" consume rcam $SHAPE $HIST latest -30; done
+for i in 1 2 3; do wait_line "share$i" '^OK ' 60 || die "sharing consumer $i failed"; done
+on A "$FORGE" count-readers rcam 1 20 >"$WORK/readers.out" 2>&1 ||
+    die "three consumers on B are not one frame reader: $(cat "$WORK/readers.out")"
+echo "ok: three consumers on host B share one stream ($(cat "$WORK/readers.out"))"
+for i in 1 2 3; do eval "kill \$PID_share$i"; done
+for i in 1 2 3; do eval "wait \$PID_share$i"; done
+
+# 4. a local-only pool sends nothing; the remote one did
+bg lprod A "$HELPER" produce rlocal 64 8 200 12
+wait_line lprod '^PRODUCING' 10 || die "local producer did not start"
+on A timeout 60 "$HELPER" consume rlocal 64 8 every 100 >"$WORK/lcons.out" 2>&1 ||
+    die "local consumer failed"
+on A "$FORGE" count-readers rlocal 0 3 >"$WORK/lreaders.out" 2>&1 ||
+    die "a local-only pool has frame readers: $(cat "$WORK/lreaders.out")"
+kill "$PID_lprod"; wait "$PID_lprod"
+grep -q '^SENT 0$' "$WORK/lprod.out" || die "a local-only pool sent frame data: $(cat "$WORK/lprod.out")"
+echo "ok: local-only pool sent no frame data ($(cat "$WORK/lreaders.out"))"
+
+# 5. producer killed and back; link cut and back; mirror owner killed
+# wait_count <name> <regex> <n> <seconds>: at least n such lines in time
+wait_count() {
+    local end=$(( $(date +%s%N) + $4 * 1000000000 )) start
+    start=$(date +%s%N)
+    while [ "$(date +%s%N)" -lt "$end" ]; do
+        if [ "$(count_lines "$1" "$2")" -ge "$3" ]; then
+            WAITED=$(( ($(date +%s%N) - start) / 1000000 ))
+            return 0
+        fi
+        sleep 0.02
+    done
+    return 1
+}
+bg follow1 B "$HELPER" follow rcam $SHAPE $HIST latest
+wait_count follow1 '^CONNECTED' 1 30 || die "follower 1 did not connect"
+bg follow2 B "$HELPER" follow rcam $SHAPE $HIST latest
+wait_count follow2 '^CONNECTED' 1 30 || die "follower 2 did not connect"
+
+kill -9 "$PID_prod"; wait "$PID_prod" 2>/dev/null
+for f in follow1 follow2; do
+    wait_count $f '^DISCONNECTED' 1 $DISCONNECT_BOUND ||
+        die "$f: no disconnect within ${DISCONNECT_BOUND}s of the producer's SIGKILL"
+    echo "ok: producer SIGKILLed: $f disconnected after ${WAITED} ms"
+done
+bg prod A "$HELPER" produce rcam $SHAPE $HIST 60 13
+for f in follow1 follow2; do
+    wait_count $f '^CONNECTED' 2 $RECONNECT_BOUND ||
+        die "$f: no reconnect within ${RECONNECT_BOUND}s of the producer's return"
+    echo "ok: producer back: $f reconnected after ${WAITED} ms"
+done
+
+ip -n "$NS_A" link set "$VA" down
+for f in follow1 follow2; do
+    wait_count $f '^DISCONNECTED' 2 $DISCONNECT_BOUND ||
+        die "$f: no disconnect within ${DISCONNECT_BOUND}s of the link cut"
+    echo "ok: link cut: $f disconnected after ${WAITED} ms"
+done
+ip -n "$NS_A" link set "$VA" up
+for f in follow1 follow2; do
+    wait_count $f '^CONNECTED' 3 $RECONNECT_BOUND ||
+        die "$f: no reconnect within ${RECONNECT_BOUND}s of the link's return"
+    echo "ok: link back: $f reconnected after ${WAITED} ms"
+done
+
+# One of the two owns the mirror; SIGKILL both in turn (a third joins in
+# between): the survivors take the mirror over, and B stays one frame reader.
+kill -9 "$PID_follow1"; wait "$PID_follow1" 2>/dev/null
+bg follow3 B "$HELPER" follow rcam $SHAPE $HIST latest
+wait_count follow3 '^CONNECTED' 1 $RECONNECT_BOUND || die "follower 3 cannot join after a SIGKILL"
+kill -9 "$PID_follow2"; wait "$PID_follow2" 2>/dev/null
+n3=$(count_lines follow3 '^CONNECTED')
+# follow3 either owned the mirror already or takes it over now; either way
+# it reads new frames: its frame counter moves on.
+on A "$FORGE" count-readers rcam 1 20 >"$WORK/readers2.out" 2>&1 ||
+    die "after the SIGKILLs, B is not one frame reader: $(cat "$WORK/readers2.out")"
+wait_count follow3 '^CONNECTED' "$n3" 1 || die "follower 3 lost its connection"
+grep -q '^DISCONNECTED' "$WORK/follow3.out" && { wait_count follow3 '^CONNECTED' 2 $RECONNECT_BOUND ||
+    die "follower 3 did not take the mirror over"; }
+echo "ok: mirror owners SIGKILLed: follower 3 reads on ($(cat "$WORK/readers2.out"))"
+
+kill "$PID_prod"; wait "$PID_prod"
+grep -Eq '^SENT [1-9]' "$WORK/prod.out" || die "the remote pool's producer sent nothing: $(cat "$WORK/prod.out")"
+echo "ok: remote pool producer $(cat "$WORK/prod.out")"
+echo "PASS"
