@@ -520,6 +520,22 @@ TIPC_API tipc_status tipc_producer_discard(tipc_producer *p);
 /** Number of frames published so far (the next frame's index). */
 TIPC_API uint64_t tipc_producer_frames_written(const tipc_producer *p);
 
+/**
+ * Whether this producer is still the pool's only announced producer. A
+ * producer of the same name on another host (another /dev/shm: it cannot be
+ * on this one) is found within a few seconds (DDS discovery, then the next
+ * re-announcement); of the two, the one whose host identity (tipc_host_id)
+ * sorts higher stops announcing, so every other host sees the pool on one
+ * host. Its own host's consumers still read it (they map its segment).
+ * @retval TIPC_OK        announced, and no other host announces this name.
+ * @retval TIPC_E_EXISTS  another host announces it: the sentence names that
+ *                        host, its hostname and pid, and whether this
+ *                        producer stopped announcing.
+ * @retval TIPC_E_INVALID p is NULL.
+ * Thread safe.
+ */
+TIPC_API tipc_status tipc_producer_check(tipc_producer *p);
+
 /* ------------------------------------------------------------------------ */
 /* Consumer                                                                 */
 /* ------------------------------------------------------------------------ */

@@ -38,6 +38,11 @@ struct tipc_dds_pub {
     dds_entity_t meta_topic, dir_topic, meta_writer, dir_writer, progress_topic, progress_writer;
     tensor_ipc_PoolMeta msg;
     tensor_ipc_Progress progress;
+    /* Cross-host uniqueness: other participants' announcements of this pool
+     * (a segment keeps it unique on this host). Guarded by ctx->lock. */
+    dds_entity_t rival_reader;
+    int yielded;          /* stopped announcing: the rival's host id sorts lower */
+    char rival[200];      /* the rival, in words; "" while none */
 };
 
 struct tipc_dds_sub {
@@ -141,6 +146,8 @@ void tipc_context_destroy(tipc_context *ctx)
     free(ctx);
 }
 
+static void find_rival(struct tipc_dds_pub *p);
+
 static void *reannounce_main(void *arg)
 {
     struct tipc_context *ctx = arg;
@@ -151,6 +158,9 @@ static void *reannounce_main(void *arg)
         ts.tv_sec += (time_t)(REANNOUNCE_NS / DDS_NSECS_IN_SEC);
         pthread_cond_timedwait(&ctx->wake, &ctx->lock, &ts);
         for (struct tipc_dds_pub *p = ctx->pubs; p && !ctx->stopping; p = p->next) {
+            find_rival(p);
+            if (p->yielded)
+                continue;
             dds_write(p->meta_writer, &p->msg);
             dds_write(p->dir_writer, &p->msg);
         }
@@ -331,6 +341,43 @@ tipc_status tipc__dds_meta_from_msg(struct tipc_metadata *md, const tensor_ipc_P
     return TIPC_OK;
 }
 
+/* Another host's announcement of our pool, if the rival reader holds one:
+ * recorded, and when that host's id sorts lower than ours we stop
+ * announcing (deleting the writers unregisters without disposing, so the
+ * rival's announcement stays alive). Called with ctx->lock held. */
+static void find_rival(struct tipc_dds_pub *p)
+{
+    if (p->rival_reader <= 0 || p->yielded)
+        return;
+    void *samples[1] = {NULL};
+    dds_sample_info_t info;
+    tensor_ipc_PoolMeta key;
+    memset(&key, 0, sizeof key);
+    COPY_STR(key.pool, p->msg.pool);
+    dds_instance_handle_t h = dds_lookup_instance(p->rival_reader, &key);
+    if (h == DDS_HANDLE_NIL)
+        return;
+    int n = dds_read_instance(p->rival_reader, samples, &info, 1, 1, h);
+    if (n <= 0)
+        return;
+    struct tipc_metadata md;
+    const tensor_ipc_PoolMeta *m = samples[0];
+    if (info.valid_data && info.instance_state == DDS_IST_ALIVE &&
+        tipc__dds_meta_from_msg(&md, m) == TIPC_OK && md.host_id[0] &&
+        strcmp(md.host_id, p->msg.host_id) != 0) {
+        p->yielded = strcmp(md.host_id, p->msg.host_id) < 0;
+        snprintf(p->rival, sizeof p->rival, "host %s (hostname '%s', pid %lld)%s", md.host_id,
+                 md.hostname, (long long)md.creator_pid,
+                 p->yielded ? "; this producer stopped announcing it" : "");
+        if (p->yielded) {
+            dds_delete(p->meta_writer);
+            dds_delete(p->dir_writer);
+            p->meta_writer = p->dir_writer = 0;
+        }
+    }
+    dds_return_loan(p->rival_reader, samples, n);
+}
+
 /* Progress samples cost a serialisation and a write on the put path: they are
  * sent only while some reader listens. */
 static void on_progress_matched(dds_entity_t writer, const dds_publication_matched_status_t st,
@@ -381,6 +428,13 @@ tipc_status tipc__dds_pub_create(struct tipc_dds_pub **out, tipc_context *ctx,
         dds_delete_qos(q);
     }
     msg_from_md(&pub->msg, md, incarnation);
+    if (rc >= 0) {
+        /* Rivals are producers in other participants; ours is not one. */
+        q = meta_qos();
+        dds_qset_ignorelocal(q, DDS_IGNORELOCAL_PARTICIPANT);
+        rc = pub->rival_reader = dds_create_reader(ctx->participant, pub->meta_topic, q, NULL);
+        dds_delete_qos(q);
+    }
     if (rc >= 0)
         rc = dds_write(pub->meta_writer, &pub->msg);
     if (rc >= 0)
@@ -394,6 +448,15 @@ tipc_status tipc__dds_pub_create(struct tipc_dds_pub **out, tipc_context *ctx,
     pub->progress.incarnation = incarnation;
     pub->ctx = ctx;
     pthread_mutex_lock(&ctx->lock);
+    find_rival(pub); /* one already known is refused at once */
+    if (pub->rival[0]) {
+        pthread_mutex_unlock(&ctx->lock);
+        st = tipc__fail(TIPC_E_EXISTS, "pool '%s': already has a live producer on %s",
+                        md->name, pub->rival);
+        pub->ctx = NULL;
+        tipc__dds_pub_destroy(pub);
+        return st;
+    }
     pub->next = ctx->pubs;
     ctx->pubs = pub;
     start_reannouncing(ctx);
@@ -409,6 +472,19 @@ void tipc__dds_pub_progress(struct tipc_dds_pub *pub, uint64_t index, int64_t ti
     pub->progress.frame_index = index;
     pub->progress.timestamp_ns = timestamp_ns;
     dds_write(pub->progress_writer, &pub->progress);
+}
+
+tipc_status tipc__dds_pub_check(struct tipc_dds_pub *pub)
+{
+    pthread_mutex_lock(&pub->ctx->lock);
+    find_rival(pub);
+    char rival[sizeof pub->rival];
+    memcpy(rival, pub->rival, sizeof rival);
+    pthread_mutex_unlock(&pub->ctx->lock);
+    if (!rival[0])
+        return TIPC_OK;
+    return tipc__fail(TIPC_E_EXISTS, "pool '%s': another producer announces it, on %s",
+                      pub->msg.pool, rival);
 }
 
 void tipc__dds_pub_destroy(struct tipc_dds_pub *pub)
@@ -430,7 +506,8 @@ void tipc__dds_pub_destroy(struct tipc_dds_pub *pub)
         dds_writedispose(pub->dir_writer, &pub->msg);
     /* Deleting a writer unregisters its instance. */
     dds_entity_t entities[] = {pub->meta_writer, pub->dir_writer, pub->progress_writer,
-                               pub->meta_topic, pub->dir_topic, pub->progress_topic};
+                               pub->rival_reader, pub->meta_topic, pub->dir_topic,
+                               pub->progress_topic};
     for (size_t i = 0; i < sizeof entities / sizeof entities[0]; i++)
         if (entities[i] > 0)
             dds_delete(entities[i]);

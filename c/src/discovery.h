@@ -17,6 +17,9 @@ tipc_status tipc__dds_pub_create(struct tipc_dds_pub **out, tipc_context *ctx,
                                  const struct tipc_metadata *md, uint64_t incarnation,
                                  int progress);
 void tipc__dds_pub_progress(struct tipc_dds_pub *pub, uint64_t index, int64_t timestamp_ns);
+/* TIPC_E_EXISTS (sentence set) once an announcement of the same pool from
+ * another host was seen; see tipc_producer_check. */
+tipc_status tipc__dds_pub_check(struct tipc_dds_pub *pub);
 /* Dispose the announcement (consumers learn the producer is gone) and free. */
 void tipc__dds_pub_destroy(struct tipc_dds_pub *pub);
 

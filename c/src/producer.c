@@ -97,6 +97,12 @@ const tipc_metadata *tipc_producer_metadata(const tipc_producer *p)
 
 uint64_t tipc_producer_frames_written(const tipc_producer *p) { return p ? p->next_index : 0; }
 
+tipc_status tipc_producer_check(tipc_producer *p)
+{
+    TIPC_CHECK_ARG(p, "producer is NULL");
+    return p->announce ? tipc__dds_pub_check(p->announce) : TIPC_OK;
+}
+
 tipc_status tipc_producer_loan(tipc_producer *p, void **out_data, size_t *out_size)
 {
     TIPC_CHECK_ARG(out_data, "out_data is NULL");

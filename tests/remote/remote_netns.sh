@@ -12,6 +12,8 @@
 #   3. three consumers on B share one stream: one frame reader in the domain;
 #   4. a local-only pool publishes no frame data (its producer sent 0 samples,
 #      no frame reader exists), while the remote one did;
+#   6. a producer of the same name on each host: both are told
+#      (tipc_producer_check), one stops announcing, one announcer remains;
 #   5. producer SIGKILLed and link cut: B's consumers disconnect within
 #      DISCONNECT_BOUND s and reconnect within RECONNECT_BOUND s when the
 #      producer (or link) is back; the mirror's owner SIGKILLed: another
@@ -228,6 +230,19 @@ wait_count follow3 '^CONNECTED' "$n3" 1 || die "follower 3 lost its connection"
 grep -q '^DISCONNECTED' "$WORK/follow3.out" && { wait_count follow3 '^CONNECTED' 2 $RECONNECT_BOUND ||
     die "follower 3 did not take the mirror over"; }
 echo "ok: mirror owners SIGKILLed: follower 3 reads on ($(cat "$WORK/readers2.out"))"
+
+# 6. the same pool name produced on both hosts
+bg dupa A "$HELPER" produce rdup 64 8 50 21
+bg dupb B "$HELPER" produce rdup 64 8 50 22
+for d in dupa dupb; do
+    wait_count $d '^RIVAL' 1 10 || die "$d was not told of the producer on the other host"
+done
+[ "$(cat "$WORK/dupa.out" "$WORK/dupb.out" | grep -c 'stopped announcing')" = 1 ] ||
+    die "not exactly one of two rival producers stopped announcing"
+on A "$FORGE" count-writers rdup 1 10 >"$WORK/dupwriters.out" 2>&1 ||
+    die "two hosts still announce the same pool: $(cat "$WORK/dupwriters.out")"
+echo "ok: one name on two hosts: both told, one announcer left ($(cat "$WORK/dupwriters.out"))"
+grep -h '^RIVAL' "$WORK/dupa.out" "$WORK/dupb.out"
 
 kill "$PID_prod"; wait "$PID_prod"
 grep -Eq '^SENT [1-9]' "$WORK/prod.out" || die "the remote pool's producer sent nothing: $(cat "$WORK/prod.out")"

@@ -13,6 +13,9 @@
  *                        wait up to T s until exactly N readers of POOL's
  *                        frame topic are known (DCPSSubscription) for 1 s
  *                        in a row; prints "READERS <n>", exit 0 on success.
+ *   count-writers POOL N T
+ *                        the same for writers of POOL's announcement topic
+ *                        (DCPSPublication); prints "WRITERS <n>".
  * POOL names here hold only [A-Za-z0-9_]. */
 #include "tensor_ipc_msgs.h"
 
@@ -130,14 +133,16 @@ static int forge(const char *pool, uint64_t ngood)
     return 0;
 }
 
-static int count_readers(const char *pool, int expect, int timeout_s)
+static int count_endpoints(const char *pool, int expect, int timeout_s, int writers)
 {
     const char *dom = getenv("TIPC_DOMAIN_ID");
     dds_entity_t pp = dds_create_participant(dom && *dom ? (dds_domainid_t)atoi(dom)
                                                          : DDS_DOMAIN_DEFAULT, NULL, NULL);
-    dds_entity_t r = dds_create_reader(pp, DDS_BUILTIN_TOPIC_DCPSSUBSCRIPTION, NULL, NULL);
+    dds_entity_t r = dds_create_reader(pp, writers ? DDS_BUILTIN_TOPIC_DCPSPUBLICATION
+                                                   : DDS_BUILTIN_TOPIC_DCPSSUBSCRIPTION,
+                                       NULL, NULL);
     char name[160];
-    snprintf(name, sizeof name, "tensoripc_%s_frames", pool);
+    snprintf(name, sizeof name, "tensoripc_%s_%s", pool, writers ? "meta" : "frames");
     int64_t deadline = mono_ns() + (int64_t)timeout_s * 1000000000LL, stable_since = -1;
     int n = -1;
     while (mono_ns() < deadline) {
@@ -163,7 +168,7 @@ static int count_readers(const char *pool, int expect, int timeout_s)
         }
         mono_sleep_ns(50000000);
     }
-    printf("READERS %d\n", n);
+    printf("%s %d\n", writers ? "WRITERS" : "READERS", n);
     dds_delete(pp);
     return n == expect ? 0 : 1;
 }
@@ -175,7 +180,9 @@ int main(int argc, char **argv)
     if (argc == 4 && !strcmp(argv[1], "forge"))
         return forge(argv[2], strtoull(argv[3], NULL, 10));
     if (argc == 5 && !strcmp(argv[1], "count-readers"))
-        return count_readers(argv[2], atoi(argv[3]), atoi(argv[4]));
+        return count_endpoints(argv[2], atoi(argv[3]), atoi(argv[4]), 0);
+    if (argc == 5 && !strcmp(argv[1], "count-writers"))
+        return count_endpoints(argv[2], atoi(argv[3]), atoi(argv[4]), 1);
     fprintf(stderr, "usage: see the top of tipc_remote_forge.c\n");
     return 2;
 }

@@ -4,7 +4,9 @@
  * white-box library. One line per event on stdout; exit 0 on success.
  *
  *   produce POOL SHAPE HIST HZ SALT   put pattern frames until SIGTERM, then
- *                                     print "SENT <frame samples written>"
+ *                                     print "SENT <frame samples written>";
+ *                                     "RIVAL <sentence>" once another host
+ *                                     announces the same pool"
  *   consume POOL SHAPE HIST MODE N    every consumer feature, content-checked
  *                                     on every frame; "OK ..." or "FAIL ..."
  *                                     (MODE latest|every; stays until SIGTERM
@@ -85,8 +87,16 @@ static int produce(char **a)
     unsigned char *buf = malloc(fb);
     say("PRODUCING");
     const int64_t period = (int64_t)(1e9 / hz);
-    int64_t next = mono_ns();
+    int64_t next = mono_ns(), next_check = next;
+    int rival = 0;
     for (uint64_t k = 0; !g_stop; k++) {
+        if (!rival && mono_ns() >= next_check) {
+            next_check += 100000000;
+            if (tipc_producer_check(p) == TIPC_E_EXISTS) {
+                say("RIVAL %s", tipc_last_error());
+                rival = 1;
+            }
+        }
         fp_frame_fill(buf, fb, k, salt);
         uint64_t idx;
         if (tipc_producer_put(p, buf, fb, &idx) != TIPC_OK || idx != k)
