@@ -41,6 +41,7 @@ struct tipc_dds_pub {
     /* Cross-host uniqueness: other participants' announcements of this pool
      * (a segment keeps it unique on this host). Guarded by ctx->lock. */
     dds_entity_t rival_reader;
+    char host_id[TIPC_HOST_ID_LEN + 1]; /* ours, as our writers announce it */
     int yielded;          /* stopped announcing: the rival's host id sorts lower */
     char rival[200];      /* the rival, in words; "" while none */
 };
@@ -244,7 +245,7 @@ static void msg_from_md(tensor_ipc_PoolMeta *m, const struct tipc_metadata *md, 
 {
     memset(m, 0, sizeof *m);
     COPY_STR(m->pool, md->name);
-    m->version = 2;
+    m->version = 1;
     COPY_STR(m->dtype, tipc_dtype_name(md->dtype));
     m->shape._length = md->ndim;
     m->shape._maximum = md->ndim;
@@ -263,11 +264,6 @@ static void msg_from_md(tensor_ipc_PoolMeta *m, const struct tipc_metadata *md, 
     m->payload._length = (uint32_t)md->payload_size;
     m->payload._maximum = (uint32_t)md->payload_size;
     m->payload._buffer = (uint8_t *)md->payload;
-    /* Without an identity the pool reads as on an unknown host: local
-     * consumers still find its segment, remote ones never mirror it. */
-    char id[TIPC_HOST_ID_LEN + 1];
-    if (tipc__host_id(id) == TIPC_OK)
-        COPY_STR(m->host_id, id);
 }
 
 /* A bounded string field that ends within its array. */
@@ -285,26 +281,20 @@ tipc_status tipc__dds_meta_from_msg(struct tipc_metadata *md, const tensor_ipc_P
                           "not terminated", TIPC_NAME_MAX, m->pool);
     const char *pool = m->pool;
     if (!STR_OK(m->dtype) || !STR_OK(m->backend) || !STR_OK(m->device) ||
-        !STR_OK(m->shm_name) || !STR_OK(m->hostname) || !STR_OK(m->host_id))
+        !STR_OK(m->shm_name) || !STR_OK(m->hostname))
         return tipc__fail(TIPC_E_CORRUPT, "pool '%s': malformed metadata message over DDS: a "
                           "string field is not terminated", pool);
     if (strlen(m->pool) > TIPC_NAME_MAX || strlen(m->device) > TIPC_DEVICE_MAX ||
         m->shape._length > TIPC_MAX_DIMS || (m->shape._length && !m->shape._buffer) ||
         m->payload._length > TIPC_PAYLOAD_MAX || (m->payload._length && !m->payload._buffer))
         return tipc__fail(TIPC_E_CORRUPT, "pool '%s': malformed metadata message over DDS", pool);
-    /* A later layout may mean other things by the same fields. Version 1
-     * (no host identity) is still read: its pool is on an unknown host. */
-    if (m->version != 1 && m->version != 2)
+    /* A later layout may mean other things by the same fields. */
+    if (m->version != 1)
         return tipc__fail(TIPC_E_CORRUPT,
                           "pool '%s': metadata over DDS has message version %u; this library "
-                          "reads versions 1 and 2", pool, (unsigned)m->version);
-    if (m->version == 2 && m->host_id[0] && !tipc__host_id_valid(m->host_id))
-        return tipc__fail(TIPC_E_CORRUPT,
-                          "pool '%s': metadata over DDS has a malformed host identity", pool);
+                          "reads version 1 only", pool, (unsigned)m->version);
     strcpy(md->name, m->pool);
     strcpy(md->device, m->device);
-    if (m->version == 2)
-        strcpy(md->host_id, m->host_id);
     COPY_STR(md->hostname, m->hostname);
     md->dtype = tipc_dtype_from_name(m->dtype);
     md->backend = tipc_backend_from_name(m->backend);
@@ -341,6 +331,33 @@ tipc_status tipc__dds_meta_from_msg(struct tipc_metadata *md, const tensor_ipc_P
     return TIPC_OK;
 }
 
+/* The host identity (remote.h) a writer of announcements states in its
+ * USER_DATA QoS, into @p out ("" when it states none or a malformed one).
+ * It rides there rather than in PoolMeta so that the message type stays
+ * that of version 1 (docs/architecture.md, "The host identity"). */
+#define HOST_TAG "tipc.host_id="
+static void writer_host(dds_entity_t reader, dds_instance_handle_t publication,
+                        char out[TIPC_HOST_ID_LEN + 1])
+{
+    out[0] = '\0';
+    dds_builtintopic_endpoint_t *e = dds_get_matched_publication_data(reader, publication);
+    if (!e)
+        return;
+    void *val = NULL;
+    size_t sz = 0;
+    const size_t tag = sizeof HOST_TAG - 1;
+    if (e->qos && dds_qget_userdata(e->qos, &val, &sz) && val &&
+        sz == tag + TIPC_HOST_ID_LEN && memcmp(val, HOST_TAG, tag) == 0) {
+        char id[TIPC_HOST_ID_LEN + 1];
+        memcpy(id, (const char *)val + tag, TIPC_HOST_ID_LEN);
+        id[TIPC_HOST_ID_LEN] = '\0';
+        if (tipc__host_id_valid(id))
+            memcpy(out, id, sizeof id);
+    }
+    dds_free(val);
+    dds_builtintopic_free_endpoint(e);
+}
+
 /* Another host's announcement of our pool, if the rival reader holds one:
  * recorded, and when that host's id sorts lower than ours we stop
  * announcing (deleting the writers unregisters without disposing, so the
@@ -362,10 +379,12 @@ static void find_rival(struct tipc_dds_pub *p)
         return;
     struct tipc_metadata md;
     const tensor_ipc_PoolMeta *m = samples[0];
-    if (info.valid_data && info.instance_state == DDS_IST_ALIVE &&
-        tipc__dds_meta_from_msg(&md, m) == TIPC_OK && md.host_id[0] &&
-        strcmp(md.host_id, p->msg.host_id) != 0) {
-        p->yielded = strcmp(md.host_id, p->msg.host_id) < 0;
+    int other = info.valid_data && info.instance_state == DDS_IST_ALIVE &&
+                tipc__dds_meta_from_msg(&md, m) == TIPC_OK;
+    if (other)
+        writer_host(p->rival_reader, info.publication_handle, md.host_id);
+    if (other && md.host_id[0] && strcmp(md.host_id, p->host_id) != 0) {
+        p->yielded = p->host_id[0] && strcmp(md.host_id, p->host_id) < 0;
         snprintf(p->rival, sizeof p->rival, "host %s (hostname '%s', pid %lld)%s", md.host_id,
                  md.hostname, (long long)md.creator_pid,
                  p->yielded ? "; this producer stopped announcing it" : "");
@@ -401,16 +420,26 @@ tipc_status tipc__dds_pub_create(struct tipc_dds_pub **out, tipc_context *ctx,
         return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", md->name);
     char name[160];
     dds_qos_t *q = meta_qos();
+    /* Without an identity the pool reads as on an unknown host: local
+     * consumers still find its segment, remote ones never mirror it. */
+    dds_qos_t *wq = dds_create_qos();
+    dds_copy_qos(wq, q);
+    if (tipc__host_id(pub->host_id) == TIPC_OK) {
+        char ud[sizeof HOST_TAG + TIPC_HOST_ID_LEN];
+        snprintf(ud, sizeof ud, HOST_TAG "%s", pub->host_id);
+        dds_qset_userdata(wq, ud, strlen(ud));
+    }
     topic_name(name, sizeof name, md->name, "meta");
     dds_return_t rc = pub->meta_topic =
         dds_create_topic(ctx->participant, &tensor_ipc_PoolMeta_desc, name, q, NULL);
     if (rc >= 0)
-        rc = pub->meta_writer = dds_create_writer(ctx->participant, pub->meta_topic, q, NULL);
+        rc = pub->meta_writer = dds_create_writer(ctx->participant, pub->meta_topic, wq, NULL);
     if (rc >= 0)
         rc = pub->dir_topic = dds_create_topic(ctx->participant, &tensor_ipc_PoolMeta_desc,
                                           DIRECTORY_TOPIC, q, NULL);
     if (rc >= 0)
-        rc = pub->dir_writer = dds_create_writer(ctx->participant, pub->dir_topic, q, NULL);
+        rc = pub->dir_writer = dds_create_writer(ctx->participant, pub->dir_topic, wq, NULL);
+    dds_delete_qos(wq);
     dds_delete_qos(q);
     if (rc >= 0 && progress) {
         q = dds_create_qos();
@@ -612,6 +641,8 @@ tipc_status tipc__dds_sub_poll(struct tipc_dds_sub *sub, enum tipc_dds_peer *pee
         st = tipc__dds_meta_from_msg(&got, m);
         if (st == TIPC_OK)
             st = tipc_metadata_compare(&sub->md, &got);
+        if (st == TIPC_OK)
+            writer_host(sub->reader, info.publication_handle, got.host_id);
         if (st == TIPC_OK) {
             *peer = TIPC_PEER_ALIVE;
             *incarnation = m->incarnation;
@@ -695,6 +726,7 @@ tipc_status tipc_discover_pools(tipc_context *ctx, int64_t wait_ns, tipc_metadat
             if (!infos[i].valid_data || infos[i].instance_state != DDS_IST_ALIVE ||
                 tipc__dds_meta_from_msg(&md, samples[i]) != TIPC_OK)
                 continue;
+            writer_host(reader, infos[i].publication_handle, md.host_id);
             if (count == cap) {
                 size_t ncap = cap ? cap * 2 : 16;
                 tipc_metadata **grown = realloc(list, ncap * sizeof *grown);
@@ -742,8 +774,9 @@ static tipc_status read_announcement(dds_entity_t reader, const char *name,
     if (n <= 0)
         return TIPC_E_NOT_CONNECTED;
     tipc_status st = TIPC_E_NOT_CONNECTED;
-    if (info.valid_data && info.instance_state == DDS_IST_ALIVE)
-        st = tipc__dds_meta_from_msg(md, samples[0]);
+    if (info.valid_data && info.instance_state == DDS_IST_ALIVE &&
+        (st = tipc__dds_meta_from_msg(md, samples[0])) == TIPC_OK)
+        writer_host(reader, info.publication_handle, md->host_id);
     dds_return_loan(reader, samples, n);
     return st;
 }

@@ -781,7 +781,7 @@ START_TEST(malformed_announcements_never_trusted)
         {"m-cuda", "uint8:64:numpy:4", "backend=torch_cuda device=cuda:0 payload_len=256", 0, 1,
          "CUDA payload of 256 bytes"},
         /* a later message version, and a payload on a host pool */
-        {"m-version", "uint8:64:numpy:4", "version=3", 0, 1, "version 3"},
+        {"m-version", "uint8:64:numpy:4", "version=2", 0, 1, "version 2"},
         {"m-payload", "uint8:64:numpy:4", "payload_len=16", 0, 1, "16-byte payload"},
         /* consistent, but not what the consumer expects / no segment behind */
         {"m-pid", "uint8:64:numpy:4", "creator_pid=1 incarnation=0", 1, 0, NULL},

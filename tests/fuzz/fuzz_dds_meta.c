@@ -7,7 +7,7 @@
  *
  * Besides crashes and sanitizer reports, the target checks what acceptance
  * promises, and aborts when a promise is broken:
- *  - an accepted announcement is message version 1 or 2, has a valid pool name,
+ *  - an accepted announcement is message version 1, has a valid pool name,
  *    carries a payload only for torch_cuda, and its sizes and shm name are
  *    the ones recomputed from its fields;
  *  - a rejected one is TIPC_E_CORRUPT with a sentence that names the pool;
@@ -29,8 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_accepted(const tensor_ipc_PoolMeta *m, const struct tipc_metadata *md)
 {
-    PROMISE(m->version == 1 || m->version == 2, "accepted message version %u",
-            (unsigned)m->version);
+    PROMISE(m->version == 1, "accepted message version %u", (unsigned)m->version);
     PROMISE(tipc__check_name(md->name) == TIPC_OK, "accepted pool name '%s'", md->name);
     PROMISE(strcmp(md->name, m->pool) == 0, "name '%s' is not the key '%s'", md->name, m->pool);
     PROMISE(md->backend == TIPC_BACKEND_TORCH_CUDA || md->payload_size == 0,

@@ -107,9 +107,9 @@ int main(int argc, char **argv)
     emit("cut-in-shape", &m, 1, 0, 4 + 4 + 9 + 4 + 4 + 4 + 8);
     base(&m, "seed/scalar", "float64", 8, 0, s64, "torch", 1);
     emit("valid-torch-scalar", &m, 1, 0, 0);
-    base(&m, "seed/v3", "uint8", 1, 1, s64, "numpy", 4);
-    m.version = 3;
-    emit("bad-version-3", &m, 1, 0, 0);
+    base(&m, "seed/v2", "uint8", 1, 1, s64, "numpy", 4);
+    m.version = 2;
+    emit("bad-version-2", &m, 1, 0, 0);
     base(&m, "seed/payload", "uint8", 1, 1, s64, "numpy", 4);
     m.payload._length = m.payload._maximum = 16;
     emit("bad-payload-on-numpy", &m, 1, 0, 0);

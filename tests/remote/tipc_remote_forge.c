@@ -72,13 +72,16 @@ static int forge(const char *pool, uint64_t ngood)
     snprintf(name, sizeof name, "tensoripc_%s_meta", pool);
     dds_qos_t *q = meta_qos();
     dds_entity_t mt = dds_create_topic(pp, &tensor_ipc_PoolMeta_desc, name, q, NULL);
+    /* The host identity, where the library states it: the writer's USER_DATA. */
+    static const char host[] = "tipc.host_id=ffffffffffffffffffffffffffffffff";
+    dds_qset_userdata(q, host, sizeof host - 1);
     dds_entity_t mw = dds_create_writer(pp, mt, q, NULL);
     dds_delete_qos(q);
     int64_t shape[1] = {64};
     tensor_ipc_PoolMeta m;
     memset(&m, 0, sizeof m);
     snprintf(m.pool, sizeof m.pool, "%s", pool);
-    m.version = 2;
+    m.version = 1;
     snprintf(m.dtype, sizeof m.dtype, "uint8");
     m.shape._buffer = shape;
     m.shape._length = m.shape._maximum = 1;
@@ -92,7 +95,6 @@ static int forge(const char *pool, uint64_t ngood)
     m.creator_pid = getpid();
     m.incarnation = INCARNATION;
     snprintf(m.hostname, sizeof m.hostname, "forger");
-    memset(m.host_id, 'f', 32);
     if (dds_write(mw, &m) < 0)
         return printf("FAIL announce\n"), 1;
 
