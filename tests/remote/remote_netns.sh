@@ -19,9 +19,11 @@
 #      producer (or link) is back; the mirror's owner SIGKILLed: another
 #      consumer of B takes the mirror over.
 # Everything it creates (namespaces, veth, tmpfs, processes) goes on exit.
-#   remote_netns.sh <tipc_remote_helper> <tipc_remote_forge>
+#   7. tipc list/info on B show the pool on host A; tipc echo/hz read it
+#      with TIPC_REMOTE=1.
+#   remote_netns.sh <tipc_remote_helper> <tipc_remote_forge> <tipc>
 set -u
-HELPER=$(realpath "$1") FORGE=$(realpath "$2")
+HELPER=$(realpath "$1") FORGE=$(realpath "$2") TIPC=$(realpath "$3")
 DISCONNECT_BOUND=5
 RECONNECT_BOUND=15
 
@@ -43,6 +45,10 @@ PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    # Anything else still in the namespaces (a foreground command cut short).
+    for ns in "$NS_A" "$NS_B"; do
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+    done
     [ -n "$HOST_A" ] && kill -9 "$HOST_A" 2>/dev/null
     [ -n "$HOST_B" ] && kill -9 "$HOST_B" 2>/dev/null
     wait 2>/dev/null
@@ -52,6 +58,7 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 1' TERM INT HUP
 
 die() { echo "FAIL: $*"; for f in "$WORK"/*.out; do echo "--- $f"; cat "$f"; done; exit 1; }
 
@@ -141,6 +148,19 @@ grep -q "^OFF .*announced by host [0-9a-f]\{32\}.*reading pools of other hosts i
 on B env TIPC_REMOTE=1 "$HELPER" probe rcam $SHAPE $HIST >"$WORK/probe_on.out" 2>&1
 grep -q '^ON$' "$WORK/probe_on.out" || die "TIPC_REMOTE=1 does not turn remote reading on"
 echo "ok: remote reading off by default, on with TIPC_REMOTE=1"
+
+# 7. the command-line tool on host B
+ID_A=$(on A cat /dev/shm/tipc.host-id)
+on B timeout 30 "$TIPC" list --json --wait 3 --rate-window 0 >"$WORK/list.out" 2>&1 || die "tipc list failed"
+grep '"name": "rcam"' "$WORK/list.out" | grep '"local": false' | grep '"hostname": "robot"' |
+    grep -q "\"host_id\": \"$ID_A\"" || die "tipc list on B does not show rcam on host A"
+on B timeout 30 "$TIPC" info rcam --wait 3 >"$WORK/info.out" 2>&1 || die "tipc info failed"
+grep -q "^host: *robot/${ID_A:0:8} $ID_A\$" "$WORK/info.out" || die "tipc info does not name host A"
+on B env TIPC_REMOTE=1 timeout 30 "$TIPC" echo rcam --count 3 --wait 5 >"$WORK/echo_on.out" 2>&1 ||
+    die "tipc echo with TIPC_REMOTE=1 failed"
+on B env TIPC_REMOTE=1 timeout 30 "$TIPC" hz rcam --count 2 --wait 5 >"$WORK/hz.out" 2>&1 ||
+    die "tipc hz with TIPC_REMOTE=1 failed"
+echo "ok: tipc list/info on B name host A; echo/hz read it with TIPC_REMOTE=1"
 
 # 1. both delivery modes, every feature, every frame checked
 for mode in latest every; do

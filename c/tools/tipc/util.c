@@ -244,6 +244,25 @@ tipc_status cli_open_local(const tipc_metadata *md, tipc_consumer **out)
 /* Formatting                                                               */
 /* ------------------------------------------------------------------------ */
 
+int cli_host_local(const tipc_metadata *md)
+{
+    char here[TIPC_HOST_ID_SIZE];
+    const char *id = tipc_metadata_host_id(md);
+    return !*id || (tipc_host_id(here, sizeof here) == TIPC_OK && strcmp(id, here) == 0);
+}
+
+void cli_host_str(const tipc_metadata *md, char *buf, size_t size)
+{
+    const char *id = tipc_metadata_host_id(md);
+    if (!*id)
+        snprintf(buf, size, "?"); /* a producer that states no host identity */
+    else if (cli_host_local(md))
+        snprintf(buf, size, "local");
+    else
+        snprintf(buf, size, "%s/%.8s", *tipc_metadata_hostname(md) ? tipc_metadata_hostname(md) : "?",
+                 id);
+}
+
 void cli_shape_str(const tipc_metadata *md, char *buf, size_t size)
 {
     size_t nd = tipc_metadata_ndim(md), n = 0;
