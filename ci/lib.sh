@@ -12,7 +12,7 @@ export CYCLONEDDS_URI=${CYCLONEDDS_URI:-file://$TIPC_ROOT/tests/cyclonedds-loopb
 # python3-torch is large but it is the product's baseline for the torch
 # backend, so it is installed like the rest.
 TIPC_PACKAGES=(
-    build-essential cmake pkg-config check
+    build-essential cmake pkg-config check iproute2 util-linux
     cyclonedds-dev cyclonedds-tools swig
     liblua5.4-dev lua5.4 lua-busted
     python3-dev python3-numpy python3-pytest python3-torch python3-pip python3-setuptools python3-venv

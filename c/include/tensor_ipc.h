@@ -524,9 +524,11 @@ TIPC_API uint64_t tipc_producer_frames_written(const tipc_producer *p);
  * Whether this producer is still the pool's only announced producer. A
  * producer of the same name on another host (another /dev/shm: it cannot be
  * on this one) is found within a few seconds (DDS discovery, then the next
- * re-announcement); of the two, the one whose host identity (tipc_host_id)
- * sorts higher stops announcing, so every other host sees the pool on one
- * host. Its own host's consumers still read it (they map its segment).
+ * re-announcement); of the two, the one that started later (the announced
+ * start times, CLOCK_REALTIME; host identities decide a tie) stops
+ * announcing, so every other host sees the pool on one host. Its own host's
+ * consumers still read it (they map its segment). The other producer is told
+ * too when it saw the later one's announcement before it was withdrawn.
  * @retval TIPC_OK        announced, and no other host announces this name.
  * @retval TIPC_E_EXISTS  another host announces it: the sentence names that
  *                        host, its hostname and pid, and whether this

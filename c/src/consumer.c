@@ -159,16 +159,17 @@ static tipc_status announcement_seen(struct tipc_consumer *c, tipc_status announ
                       cause);
 }
 
-/* No segment here, and a validated announcement of the pool: when it comes
- * from another host (another /dev/shm) and remote reading is on, become the
- * owner of this host's mirror of it (or find that another consumer already
- * is) and map the mirror like any pool. Called with c->lock held. */
+/* No segment here (its sentence is set), and a validated announcement of
+ * the pool: when it comes from another host (another /dev/shm) and remote
+ * reading is on, become the owner of this host's mirror of it (or find that
+ * another consumer already is) and map the mirror like any pool. Called
+ * with c->lock held. */
 static tipc_status remote_connect(struct tipc_consumer *c, uint64_t incarnation)
 {
     const char *host = tipc__dds_sub_host(c->follow);
     char here[TIPC_HOST_ID_LEN + 1];
     if (!host[0] || tipc__host_id(here) != TIPC_OK || strcmp(host, here) == 0)
-        return tipc__fail(TIPC_E_NOT_CONNECTED, "pool '%s': no producer", c->md.name);
+        return TIPC_E_NOT_CONNECTED; /* segment_open's sentence stands */
     if (!c->remote)
         return tipc__fail(TIPC_E_NOT_CONNECTED,
                           "pool '%s': no producer on this host; it is announced by host %s; "

@@ -42,6 +42,7 @@ struct tipc_dds_pub {
      * (a segment keeps it unique on this host). Guarded by ctx->lock. */
     dds_entity_t rival_reader;
     char host_id[TIPC_HOST_ID_LEN + 1]; /* ours, as our writers announce it */
+    int64_t started;                    /* CLOCK_REALTIME ns, ditto */
     int yielded;          /* stopped announcing: the rival's host id sorts lower */
     char rival[200];      /* the rival, in words; "" while none */
 };
@@ -332,27 +333,48 @@ tipc_status tipc__dds_meta_from_msg(struct tipc_metadata *md, const tensor_ipc_P
 }
 
 /* The host identity (remote.h) a writer of announcements states in its
- * USER_DATA QoS, into @p out ("" when it states none or a malformed one).
- * It rides there rather than in PoolMeta so that the message type stays
- * that of version 1 (docs/architecture.md, "The host identity"). */
+ * USER_DATA QoS, into @p out ("" when it states none or a malformed one),
+ * and the producer's start time (CLOCK_REALTIME ns; 0 when not stated)
+ * into *started (optional). They ride there rather than in PoolMeta so that
+ * the message type stays that of version 1 (docs/architecture.md, "Remote
+ * pools"). Format: "tipc.host_id=<32 hex digits>;started=<decimal ns>". */
 #define HOST_TAG "tipc.host_id="
+#define STARTED_TAG ";started="
 static void writer_host(dds_entity_t reader, dds_instance_handle_t publication,
-                        char out[TIPC_HOST_ID_LEN + 1])
+                        char out[TIPC_HOST_ID_LEN + 1], int64_t *started)
 {
     out[0] = '\0';
+    if (started)
+        *started = 0;
     dds_builtintopic_endpoint_t *e = dds_get_matched_publication_data(reader, publication);
     if (!e)
         return;
     void *val = NULL;
     size_t sz = 0;
-    const size_t tag = sizeof HOST_TAG - 1;
-    if (e->qos && dds_qget_userdata(e->qos, &val, &sz) && val &&
-        sz == tag + TIPC_HOST_ID_LEN && memcmp(val, HOST_TAG, tag) == 0) {
+    const size_t tag = sizeof HOST_TAG - 1, stag = sizeof STARTED_TAG - 1;
+    /* dds_qget_userdata ends the copy with a NUL byte past sz. */
+    if (e->qos && dds_qget_userdata(e->qos, &val, &sz) && val && sz >= tag + TIPC_HOST_ID_LEN &&
+        sz < 128 && memcmp(val, HOST_TAG, tag) == 0) {
+        const char *v = val;
         char id[TIPC_HOST_ID_LEN + 1];
-        memcpy(id, (const char *)val + tag, TIPC_HOST_ID_LEN);
+        memcpy(id, v + tag, TIPC_HOST_ID_LEN);
         id[TIPC_HOST_ID_LEN] = '\0';
-        if (tipc__host_id_valid(id))
+        const char *rest = v + tag + TIPC_HOST_ID_LEN;
+        size_t nrest = sz - tag - TIPC_HOST_ID_LEN;
+        int64_t t = 0;
+        int ok = tipc__host_id_valid(id);
+        if (ok && nrest) {
+            ok = nrest > stag && nrest <= stag + 19 && memcmp(rest, STARTED_TAG, stag) == 0;
+            for (size_t i = stag; ok && i < nrest; i++) {
+                ok = rest[i] >= '0' && rest[i] <= '9';
+                t = t * 10 + (rest[i] - '0');
+            }
+        }
+        if (ok) {
             memcpy(out, id, sizeof id);
+            if (started)
+                *started = t;
+        }
     }
     dds_free(val);
     dds_builtintopic_free_endpoint(e);
@@ -381,10 +403,17 @@ static void find_rival(struct tipc_dds_pub *p)
     const tensor_ipc_PoolMeta *m = samples[0];
     int other = info.valid_data && info.instance_state == DDS_IST_ALIVE &&
                 tipc__dds_meta_from_msg(&md, m) == TIPC_OK;
+    int64_t started = 0;
     if (other)
-        writer_host(p->rival_reader, info.publication_handle, md.host_id);
+        writer_host(p->rival_reader, info.publication_handle, md.host_id, &started);
     if (other && md.host_id[0] && strcmp(md.host_id, p->host_id) != 0) {
-        p->yielded = p->host_id[0] && strcmp(md.host_id, p->host_id) < 0;
+        /* The producer that started first keeps the name (the host id
+         * decides a tie, or when a start time is missing). */
+        int first = started && p->started ? started < p->started ||
+                                                (started == p->started &&
+                                                 strcmp(md.host_id, p->host_id) < 0)
+                                          : strcmp(md.host_id, p->host_id) < 0;
+        p->yielded = p->host_id[0] && first;
         snprintf(p->rival, sizeof p->rival, "host %s (hostname '%s', pid %lld)%s", md.host_id,
                  md.hostname, (long long)md.creator_pid,
                  p->yielded ? "; this producer stopped announcing it" : "");
@@ -425,8 +454,10 @@ tipc_status tipc__dds_pub_create(struct tipc_dds_pub **out, tipc_context *ctx,
     dds_qos_t *wq = dds_create_qos();
     dds_copy_qos(wq, q);
     if (tipc__host_id(pub->host_id) == TIPC_OK) {
-        char ud[sizeof HOST_TAG + TIPC_HOST_ID_LEN];
-        snprintf(ud, sizeof ud, HOST_TAG "%s", pub->host_id);
+        pub->started = tipc_now_ns();
+        char ud[128];
+        snprintf(ud, sizeof ud, HOST_TAG "%s" STARTED_TAG "%lld", pub->host_id,
+                 (long long)pub->started);
         dds_qset_userdata(wq, ud, strlen(ud));
     }
     topic_name(name, sizeof name, md->name, "meta");
@@ -642,7 +673,7 @@ tipc_status tipc__dds_sub_poll(struct tipc_dds_sub *sub, enum tipc_dds_peer *pee
         if (st == TIPC_OK)
             st = tipc_metadata_compare(&sub->md, &got);
         if (st == TIPC_OK)
-            writer_host(sub->reader, info.publication_handle, got.host_id);
+            writer_host(sub->reader, info.publication_handle, got.host_id, NULL);
         if (st == TIPC_OK) {
             *peer = TIPC_PEER_ALIVE;
             *incarnation = m->incarnation;
@@ -726,7 +757,7 @@ tipc_status tipc_discover_pools(tipc_context *ctx, int64_t wait_ns, tipc_metadat
             if (!infos[i].valid_data || infos[i].instance_state != DDS_IST_ALIVE ||
                 tipc__dds_meta_from_msg(&md, samples[i]) != TIPC_OK)
                 continue;
-            writer_host(reader, infos[i].publication_handle, md.host_id);
+            writer_host(reader, infos[i].publication_handle, md.host_id, NULL);
             if (count == cap) {
                 size_t ncap = cap ? cap * 2 : 16;
                 tipc_metadata **grown = realloc(list, ncap * sizeof *grown);
@@ -776,7 +807,7 @@ static tipc_status read_announcement(dds_entity_t reader, const char *name,
     tipc_status st = TIPC_E_NOT_CONNECTED;
     if (info.valid_data && info.instance_state == DDS_IST_ALIVE &&
         (st = tipc__dds_meta_from_msg(md, samples[0])) == TIPC_OK)
-        writer_host(reader, info.publication_handle, md->host_id);
+        writer_host(reader, info.publication_handle, md->host_id, NULL);
     dds_return_loan(reader, samples, n);
     return st;
 }

@@ -60,7 +60,11 @@ cdds_config() { # <interface> <own address> <peer address>
       <AllowMulticast>false</AllowMulticast>
       <MaxMessageSize>65500B</MaxMessageSize>
     </General>
-    <Internal><SocketReceiveBufferSize min="default"/></Internal>
+    <Internal>
+      <SocketReceiveBufferSize min="default"/>
+      <!-- room for history_len unacknowledged frames (docs/remote.md) -->
+      <Watermarks><WhcHigh>16MB</WhcHigh></Watermarks>
+    </Internal>
     <Discovery>
       <ParticipantIndex>auto</ParticipantIndex>
       <MaxAutoParticipantIndex>60</MaxAutoParticipantIndex>

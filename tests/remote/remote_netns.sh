@@ -12,8 +12,8 @@
 #   3. three consumers on B share one stream: one frame reader in the domain;
 #   4. a local-only pool publishes no frame data (its producer sent 0 samples,
 #      no frame reader exists), while the remote one did;
-#   6. a producer of the same name on each host: both are told
-#      (tipc_producer_check), one stops announcing, one announcer remains;
+#   6. a producer of the same name on each host: the later one is told
+#      (tipc_producer_check) and stops announcing, one announcer remains;
 #   5. producer SIGKILLed and link cut: B's consumers disconnect within
 #      DISCONNECT_BOUND s and reconnect within RECONNECT_BOUND s when the
 #      producer (or link) is back; the mirror's owner SIGKILLed: another
@@ -73,13 +73,21 @@ on B env TIPC_REMOTE=1 timeout 30 "$TIPC" hz rcam --count 2 --wait 5 >"$WORK/hz.
     die "tipc hz with TIPC_REMOTE=1 failed"
 echo "ok: tipc list/info on B name host A; echo/hz read it with TIPC_REMOTE=1"
 
-# 1. both delivery modes, every feature, every frame checked
-for mode in latest every; do
-    on B timeout 90 "$HELPER" consume rcam $SHAPE $HIST $mode 120 >"$WORK/consume_$mode.out" 2>&1 ||
-        die "consumer ($mode) failed"
-    grep -q '^OK ' "$WORK/consume_$mode.out" || die "consumer ($mode) did not finish"
-    echo "ok: $mode delivery: $(cat "$WORK/consume_$mode.out")"
-done
+# 1. both delivery modes, every feature, every frame checked. Every-frame
+# delivery is promised within history_len frames of lag; its pool runs at
+# 15 Hz with history 32 (2 s of slack), so a loaded machine (sanitizers,
+# parallel builds) does not outrun it, and a lost frame fails the test.
+on B timeout 90 "$HELPER" consume rcam $SHAPE $HIST latest 120 >"$WORK/consume_latest.out" 2>&1 ||
+    die "consumer (latest) failed"
+grep -q '^OK ' "$WORK/consume_latest.out" || die "consumer (latest) did not finish"
+echo "ok: latest delivery: $(cat "$WORK/consume_latest.out")"
+bg eprod A "$HELPER" produce revery $SHAPE 32 15 14
+wait_line eprod '^PRODUCING' 10 || die "every-frame producer did not start"
+on B timeout 90 "$HELPER" consume revery $SHAPE 32 every 60 >"$WORK/consume_every.out" 2>&1 ||
+    die "consumer (every) failed"
+grep -q '^OK ' "$WORK/consume_every.out" || die "consumer (every) did not finish"
+echo "ok: every delivery: $(cat "$WORK/consume_every.out")"
+kill "$PID_eprod"; wait "$PID_eprod" || die "every-frame producer exited with $? after SIGTERM"
 
 # 3. one stream for the host: three consumers, one frame reader
 for i in 1 2 3; do bg "share$i" B "$HELPER" consume rcam $SHAPE $HIST latest -30; done
@@ -88,7 +96,7 @@ on A "$FORGE" count-readers rcam 1 20 >"$WORK/readers.out" 2>&1 ||
     die "three consumers on B are not one frame reader: $(cat "$WORK/readers.out")"
 echo "ok: three consumers on host B share one stream ($(cat "$WORK/readers.out"))"
 for i in 1 2 3; do eval "kill \$PID_share$i"; done
-for i in 1 2 3; do eval "wait \$PID_share$i"; done
+for i in 1 2 3; do eval "wait \$PID_share$i" || die "sharing consumer $i exited with $? after SIGTERM"; done
 
 # 4. a local-only pool sends nothing; the remote one did
 bg lprod A "$HELPER" produce rlocal 64 8 200 12
@@ -97,7 +105,7 @@ on A timeout 60 "$HELPER" consume rlocal 64 8 every 100 >"$WORK/lcons.out" 2>&1 
     die "local consumer failed"
 on A "$FORGE" count-readers rlocal 0 3 >"$WORK/lreaders.out" 2>&1 ||
     die "a local-only pool has frame readers: $(cat "$WORK/lreaders.out")"
-kill "$PID_lprod"; wait "$PID_lprod"
+kill "$PID_lprod"; wait "$PID_lprod" || die "local producer exited with $? after SIGTERM"
 grep -q '^SENT 0$' "$WORK/lprod.out" || die "a local-only pool sent frame data: $(cat "$WORK/lprod.out")"
 echo "ok: local-only pool sent no frame data ($(cat "$WORK/lreaders.out"))"
 
@@ -162,20 +170,20 @@ grep -q '^DISCONNECTED' "$WORK/follow3.out" && { wait_count follow3 '^CONNECTED'
     die "follower 3 did not take the mirror over"; }
 echo "ok: mirror owners SIGKILLed: follower 3 reads on ($(cat "$WORK/readers2.out"))"
 
-# 6. the same pool name produced on both hosts
+# 6. the same pool name produced on both hosts: the later producer (B) is
+# told and stops announcing; one announcer is left in the domain.
 bg dupa A "$HELPER" produce rdup 64 8 50 21
+wait_line dupa '^PRODUCING' 10 || die "producer rdup on A did not start"
 bg dupb B "$HELPER" produce rdup 64 8 50 22
-for d in dupa dupb; do
-    wait_count $d '^RIVAL' 1 10 || die "$d was not told of the producer on the other host"
-done
-[ "$(cat "$WORK/dupa.out" "$WORK/dupb.out" | grep -c 'stopped announcing')" = 1 ] ||
-    die "not exactly one of two rival producers stopped announcing"
+wait_count dupb '^RIVAL.*stopped announcing' 1 10 ||
+    die "the later producer on B was not told, or did not stop announcing"
+grep -q 'stopped announcing' "$WORK/dupa.out" && die "the first producer stopped announcing"
 on A "$FORGE" count-writers rdup 1 10 >"$WORK/dupwriters.out" 2>&1 ||
     die "two hosts still announce the same pool: $(cat "$WORK/dupwriters.out")"
-echo "ok: one name on two hosts: both told, one announcer left ($(cat "$WORK/dupwriters.out"))"
+echo "ok: one name on two hosts: the later one told and withdrawn ($(cat "$WORK/dupwriters.out"))"
 grep -h '^RIVAL' "$WORK/dupa.out" "$WORK/dupb.out"
 
-kill "$PID_prod"; wait "$PID_prod"
+kill "$PID_prod"; wait "$PID_prod" || die "producer exited with $? after SIGTERM"
 grep -Eq '^SENT [1-9]' "$WORK/prod.out" || die "the remote pool's producer sent nothing: $(cat "$WORK/prod.out")"
 echo "ok: remote pool producer $(cat "$WORK/prod.out")"
 echo "PASS"

@@ -109,6 +109,7 @@ static int produce(char **a)
     say("SENT %llu", (unsigned long long)tipc__remote_sent());
     tipc_producer_destroy(p);
     tipc_metadata_destroy(md);
+    free(buf);
     return 0;
 }
 
