@@ -20,7 +20,7 @@
 #      consumer of B takes the mirror over.
 # Everything it creates (namespaces, veth, tmpfs, processes) goes on exit.
 #   7. tipc list/info on B show the pool on host A; tipc echo/hz read it
-#      with TIPC_REMOTE=1.
+#      with TIPC_REMOTE=1 and say why not without.
 #   remote_netns.sh <tipc_remote_helper> <tipc_remote_forge> <tipc>
 set -u
 HELPER=$(realpath "$1") FORGE=$(realpath "$2") TIPC=$(realpath "$3")
@@ -67,6 +67,10 @@ grep '"name": "rcam"' "$WORK/list.out" | grep '"local": false' | grep '"hostname
     grep -q "\"host_id\": \"$ID_A\"" || die "tipc list on B does not show rcam on host A"
 on B timeout 30 "$TIPC" info rcam --wait 3 >"$WORK/info.out" 2>&1 || die "tipc info failed"
 grep -q "^host: *robot/${ID_A:0:8} $ID_A\$" "$WORK/info.out" || die "tipc info does not name host A"
+on B timeout 30 "$TIPC" echo rcam --count 2 --wait 3 >"$WORK/echo_off.out" 2>&1 &&
+    die "tipc echo read a pool of another host without TIPC_REMOTE=1"
+grep -q "is on host robot/${ID_A:0:8}.*set TIPC_REMOTE=1" "$WORK/echo_off.out" ||
+    die "tipc echo does not say the pool is on another host: $(cat "$WORK/echo_off.out")"
 on B env TIPC_REMOTE=1 timeout 30 "$TIPC" echo rcam --count 3 --wait 5 >"$WORK/echo_on.out" 2>&1 ||
     die "tipc echo with TIPC_REMOTE=1 failed"
 on B env TIPC_REMOTE=1 timeout 30 "$TIPC" hz rcam --count 2 --wait 5 >"$WORK/hz.out" 2>&1 ||
