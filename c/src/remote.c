@@ -97,8 +97,12 @@ static tipc_status create_host_id(void)
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf(text + 2 * i, 3, "%02x", raw[i]);
     text[TIPC_HOST_ID_LEN] = '\n';
+    /* Named like a segment's temporary file, so that tipc_pool_reclaim
+     * removes it if this process dies before the link (one per process at a
+     * time: host_lock is held). */
     char tmp[96];
-    snprintf(tmp, sizeof tmp, "/dev/shm/.tipc.host-id.%d.%02x%02x", (int)getpid(), raw[0], raw[1]);
+    snprintf(tmp, sizeof tmp, HOST_ID_PATH "~%d.0.tmp", (int)getpid());
+    unlink(tmp); /* only a dead process with this pid could have left it */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
         return tipc__fail_errno(TIPC_E_SYSTEM, errno, "cannot create %s", tmp);
