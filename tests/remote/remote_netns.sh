@@ -62,18 +62,18 @@ echo "ok: remote reading off by default, on with TIPC_REMOTE=1"
 
 # 7. the command-line tool on host B
 ID_A=$(on A cat /dev/shm/tipc.host-id)
-on B timeout 30 "$TIPC" list --json --wait 3 --rate-window 0 >"$WORK/list.out" 2>&1 || die "tipc list failed"
+on B timeout 60 "$TIPC" list --json --wait 5 --rate-window 0 >"$WORK/list.out" 2>&1 || die "tipc list failed"
 grep '"name": "rcam"' "$WORK/list.out" | grep '"local": false' | grep '"hostname": "robot"' |
     grep -q "\"host_id\": \"$ID_A\"" || die "tipc list on B does not show rcam on host A"
-on B timeout 30 "$TIPC" info rcam --wait 3 >"$WORK/info.out" 2>&1 || die "tipc info failed"
+on B timeout 60 "$TIPC" info rcam --wait 10 >"$WORK/info.out" 2>&1 || die "tipc info failed"
 grep -q "^host: *robot/${ID_A:0:8} $ID_A\$" "$WORK/info.out" || die "tipc info does not name host A"
-on B timeout 30 "$TIPC" echo rcam --count 2 --wait 3 >"$WORK/echo_off.out" 2>&1 &&
+on B timeout 60 "$TIPC" echo rcam --count 2 --wait 10 >"$WORK/echo_off.out" 2>&1 &&
     die "tipc echo read a pool of another host without TIPC_REMOTE=1"
 grep -q "is on host robot/${ID_A:0:8}.*set TIPC_REMOTE=1" "$WORK/echo_off.out" ||
     die "tipc echo does not say the pool is on another host: $(cat "$WORK/echo_off.out")"
-on B env TIPC_REMOTE=1 timeout 30 "$TIPC" echo rcam --count 3 --wait 5 >"$WORK/echo_on.out" 2>&1 ||
+on B env TIPC_REMOTE=1 timeout 60 "$TIPC" echo rcam --count 3 --wait 10 >"$WORK/echo_on.out" 2>&1 ||
     die "tipc echo with TIPC_REMOTE=1 failed"
-on B env TIPC_REMOTE=1 timeout 30 "$TIPC" hz rcam --count 2 --wait 5 >"$WORK/hz.out" 2>&1 ||
+on B env TIPC_REMOTE=1 timeout 60 "$TIPC" hz rcam --count 2 --wait 10 >"$WORK/hz.out" 2>&1 ||
     die "tipc hz with TIPC_REMOTE=1 failed"
 echo "ok: tipc list/info on B name host A; echo/hz read it with TIPC_REMOTE=1"
 
