@@ -21,7 +21,7 @@ TIPC_DEMO_PACKAGES=(
 # python3-torch is large (it pulls Qt, OpenCV, GDAL) but it is the product's
 # baseline for the torch backend, so the tests install it like the rest.
 TIPC_PACKAGES=(
-    "${TIPC_DEMO_PACKAGES[@]}" check lua-busted luarocks
+    "${TIPC_DEMO_PACKAGES[@]}" check lua-busted luarocks iproute2 util-linux
     python3-pytest python3-torch python3-pip python3-setuptools python3-venv
     python3-matplotlib
     clang libclang-rt-14-dev
@@ -29,6 +29,8 @@ TIPC_PACKAGES=(
 # python3-venv: the venvs of tests/compat (TIPC_COMPAT_TESTS=ON), tests/ros2
 # (the ROS 2 peers: cyclonedds built against cyclonedds-dev, rosbags) and
 # tests/packaging (TIPC_PACKAGING_TESTS=ON); luarocks: the rock's test there.
+# iproute2 and util-linux (ip, unshare, nsenter): the two-host tests of
+# tests/remote, in network namespaces.
 # python3-matplotlib: bench/plot.py, run by the test docs.performance_plots.
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer, the ASan/UBSan runtimes)
 # build the libFuzzer targets of tests/fuzz (tipc_fuzz_build, tipc_fuzz_run).

@@ -168,10 +168,13 @@ typedef struct {} Producer;
 typedef struct {} Consumer;
 
 %extend Consumer {
-    Consumer(const Metadata *md, int control_plane = 1, int64_t trusted_owner_uid = -1) {
+    Consumer(const Metadata *md, int control_plane = 1, int64_t trusted_owner_uid = -1,
+             int remote = 0, int delivery = TIPC_DELIVERY_LATEST) {
         tipc_consumer_options o = TIPC_CONSUMER_OPTIONS_INIT;
         o.control_plane = control_plane;
         o.trusted_owner_uid = trusted_owner_uid;
+        o.remote = remote;
+        o.delivery = delivery;
         tipc_consumer *c = NULL;
         TIPC_TRY(tipc_consumer_create(&c, md, &o));
         return c;

@@ -135,14 +135,20 @@ Consumer.__index = Consumer
 
 --- A reader of a pool; created before or after its producer.
 -- opts: name, shape, dtype, backend, history_len, control_plane (default true),
--- trusted_owner (a uid whose pools are read besides this user's and root's).
+-- trusted_owner (a uid whose pools are read besides this user's and root's),
+-- remote (true: read a pool of another host over DDS, see docs/remote.md;
+-- TIPC_REMOTE=1 does it too), delivery ("latest", the default, or "every").
 function M.consumer(opts)
   need(opts, "tensor_ipc.consumer")
   local md = metadata(opts)
   if opts.trusted_owner ~= nil and math.type(opts.trusted_owner) ~= "integer" then
     error("tensor_ipc.consumer: trusted_owner must be an integer uid", 2)
   end
-  local h = core.Consumer(md, opts.control_plane == false and 0 or 1, opts.trusted_owner or -1)
+  if opts.delivery ~= nil and opts.delivery ~= "latest" and opts.delivery ~= "every" then
+    error("tensor_ipc.consumer: delivery must be \"latest\" or \"every\"", 2)
+  end
+  local h = core.Consumer(md, opts.control_plane == false and 0 or 1, opts.trusted_owner or -1,
+                          opts.remote and 1 or 0, opts.delivery == "every" and 1 or 0)
   return setmetatable({ _h = h, _md = md, name = opts.name }, Consumer)
 end
 

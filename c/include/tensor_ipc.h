@@ -214,6 +214,27 @@ TIPC_API const char *tipc_metadata_shm_name(const tipc_metadata *md);
 TIPC_API int64_t tipc_metadata_creator_pid(const tipc_metadata *md);
 /** Backend payload (borrowed) and its size; NULL/0 when empty. */
 TIPC_API const void *tipc_metadata_payload(const tipc_metadata *md, size_t *out_size);
+/** Identity of the host (the /dev/shm) whose producer announced this
+ *  metadata over DDS: 32 hex digits (borrowed); "" when not from an
+ *  announcement or from a library that sends none. Compare with
+ *  tipc_host_id() to tell local pools from remote ones. */
+TIPC_API const char *tipc_metadata_host_id(const tipc_metadata *md);
+/** Hostname the announcing producer reported (borrowed; for display only:
+ *  containers share hostnames, the host id decides). "" when unknown. */
+TIPC_API const char *tipc_metadata_hostname(const tipc_metadata *md);
+
+/** Size of a buffer for tipc_host_id(): 32 hex digits and a NUL. */
+#define TIPC_HOST_ID_SIZE 33
+/**
+ * The identity of this process's host for tensor-ipc: that of its /dev/shm,
+ * where pools' segments live (/dev/shm/tipc.host-id, created at first use).
+ * @param buf   receives 32 lowercase hex digits and a NUL.
+ * @param size  bytes at @p buf, at least TIPC_HOST_ID_SIZE.
+ * @retval TIPC_OK @retval TIPC_E_INVALID (buf NULL or too small)
+ * @retval TIPC_E_CORRUPT (the file is not a host identity) @retval TIPC_E_SYSTEM
+ * Thread safe.
+ */
+TIPC_API tipc_status tipc_host_id(char *buf, size_t size);
 
 /**
  * Check that two metadata describe the same pool: every field but creator pid
@@ -501,6 +522,24 @@ TIPC_API tipc_status tipc_producer_discard(tipc_producer *p);
 /** Number of frames published so far (the next frame's index). */
 TIPC_API uint64_t tipc_producer_frames_written(const tipc_producer *p);
 
+/**
+ * Whether this producer is still the pool's only announced producer. A
+ * producer of the same name on another host (another /dev/shm: it cannot be
+ * on this one) is found within a few seconds (DDS discovery, then the next
+ * re-announcement); of the two, the one that started later (the announced
+ * start times, CLOCK_REALTIME; host identities decide a tie) stops
+ * announcing, so every other host sees the pool on one host. Its own host's
+ * consumers still read it (they map its segment). The other producer is told
+ * too when it saw the later one's announcement before it was withdrawn.
+ * @retval TIPC_OK        announced, and no other host announces this name.
+ * @retval TIPC_E_EXISTS  another host announces it: the sentence names that
+ *                        host, its hostname and pid, and whether this
+ *                        producer stopped announcing.
+ * @retval TIPC_E_INVALID p is NULL.
+ * Thread safe.
+ */
+TIPC_API tipc_status tipc_producer_check(tipc_producer *p);
+
 /* ------------------------------------------------------------------------ */
 /* Consumer                                                                 */
 /* ------------------------------------------------------------------------ */
@@ -508,10 +547,18 @@ TIPC_API uint64_t tipc_producer_frames_written(const tipc_producer *p);
 /** A reader of a pool. Opaque; get/acquire/wait are thread safe. */
 typedef struct tipc_consumer tipc_consumer;
 
-#define TIPC_CONSUMER_OPTIONS_VERSION 2
+#define TIPC_CONSUMER_OPTIONS_VERSION 3
+
+/** Delivery of a pool read from another host (tipc_consumer_options.delivery). */
+typedef enum tipc_delivery {
+    /** Newest frame only, best effort: drops under load, lowest latency. */
+    TIPC_DELIVERY_LATEST = 0,
+    /** Every frame, reliable, bounded by the pool's history_len. */
+    TIPC_DELIVERY_EVERY = 1
+} tipc_delivery;
 
 /** Consumer options. Fields are only ever appended; version 1 ends before
- *  trusted_owner_uid and is still accepted. */
+ *  trusted_owner_uid, version 2 before remote; both are still accepted. */
 typedef struct tipc_consumer_options {
     unsigned int version;  /**< TIPC_CONSUMER_OPTIONS_VERSION */
     int control_plane;     /**< 1 = follow DDS announcements (default); 0 = shared memory only */
@@ -521,9 +568,17 @@ typedef struct tipc_consumer_options {
      *  A uid here is trusted too, for pools shared across users on purpose;
      *  -1 (the default) trusts nobody else. */
     int64_t trusted_owner_uid;
+    /** (version 3) 1 = read a pool announced by another host (another
+     *  /dev/shm) over DDS when none is here. Off by default: any DDS peer
+     *  could otherwise feed this process frames. The environment variable
+     *  TIPC_REMOTE=1 turns it on for every consumer. See docs/remote.md. */
+    int remote;
+    /** (version 3) a tipc_delivery: how frames of a remote pool arrive. The
+     *  first consumer on a host chooses for all consumers of that host. */
+    int delivery;
 } tipc_consumer_options;
 
-#define TIPC_CONSUMER_OPTIONS_INIT { TIPC_CONSUMER_OPTIONS_VERSION, 1, NULL, -1 }
+#define TIPC_CONSUMER_OPTIONS_INIT { TIPC_CONSUMER_OPTIONS_VERSION, 1, NULL, -1, 0, TIPC_DELIVERY_LATEST }
 
 /** Fill @p opts with defaults. @retval TIPC_OK @retval TIPC_E_INVALID */
 TIPC_API tipc_status tipc_consumer_options_init(tipc_consumer_options *opts,

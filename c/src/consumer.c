@@ -2,6 +2,7 @@
 #include "metadata.h"
 #include "pool.h"
 #include "proc.h"
+#include "remote.h"
 #include "segment.h"
 #include "status.h"
 
@@ -25,6 +26,12 @@ struct tipc_consumer {
     struct tipc_pool *pool;    /* NULL while not connected */
     struct tipc_dds_sub *follow; /* NULL without control plane */
     int64_t trusted_uid;       /* another owner whose segments are accepted, or -1 */
+    /* Pools on another host (remote.h): allowed at all, how they arrive, and
+     * the mirror this consumer keeps for its host, if it is the one. */
+    int remote;
+    int delivery;
+    tipc_context *context;
+    struct tipc_remote_mirror *mirror;
     int64_t next_check_ns;
     _Atomic uint64_t seen;     /* newest frame returned, as index + 1 */
 
@@ -45,11 +52,13 @@ struct tipc_view {
 };
 
 /* Bytes of the options struct of @p version (1 ended before
- * trusted_owner_uid); 0 for an unknown version. */
+ * trusted_owner_uid, 2 before remote); 0 for an unknown version. */
 static size_t options_bytes(unsigned int version)
 {
     if (version == 1)
         return offsetof(tipc_consumer_options, trusted_owner_uid);
+    if (version == 2)
+        return offsetof(tipc_consumer_options, remote);
     return version == TIPC_CONSUMER_OPTIONS_VERSION ? sizeof(tipc_consumer_options) : 0;
 }
 
@@ -81,6 +90,11 @@ tipc_status tipc_consumer_create(tipc_consumer **out, const tipc_metadata *md,
             return tipc__fail(TIPC_E_INVALID,
                               "pool '%s': trusted_owner_uid %lld is not a uid (or -1 for none)",
                               md->name, (long long)o.trusted_owner_uid);
+        if ((o.remote != 0 && o.remote != 1) ||
+            (o.delivery != TIPC_DELIVERY_LATEST && o.delivery != TIPC_DELIVERY_EVERY))
+            return tipc__fail(TIPC_E_INVALID,
+                              "pool '%s': remote must be 0 or 1 and delivery a tipc_delivery "
+                              "(got %d and %d)", md->name, o.remote, o.delivery);
     }
     tipc_status ust = tipc__mem_usable(md);
     if (ust)
@@ -90,6 +104,9 @@ tipc_status tipc_consumer_create(tipc_consumer **out, const tipc_metadata *md,
         return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", md->name);
     c->md = *md;
     c->trusted_uid = o.trusted_owner_uid;
+    c->remote = tipc__remote_enabled(o.remote) && o.control_plane;
+    c->delivery = o.delivery;
+    c->context = o.context;
     if (o.control_plane) {
         tipc_status st = tipc__dds_sub_create(&c->follow, o.context, md);
         if (st) {
@@ -265,6 +282,7 @@ void tipc_consumer_destroy(tipc_consumer *c)
     tipc_consumer_set_callback(c, NULL, NULL);
     if (c->pool)
         drop_locked(c);
+    tipc__remote_mirror_stop(c->mirror);
     tipc__dds_sub_destroy(c->follow);
     pthread_mutex_destroy(&c->lock);
     free(c);
@@ -292,6 +310,40 @@ static tipc_status announcement_seen(struct tipc_consumer *c, tipc_status announ
     return tipc__fail(TIPC_E_NOT_CONNECTED, "pool '%s': no producer (ignored a %s announcement: %s)",
                       c->md.name, announced == TIPC_E_MISMATCH ? "mismatching" : "malformed",
                       cause);
+}
+
+/* No segment here (its sentence is set), and a validated announcement of
+ * the pool: when it comes from another host (another /dev/shm) and remote
+ * reading is on, become the owner of this host's mirror of it (or find that
+ * another consumer already is) and map the mirror like any pool. Called
+ * with c->lock held. */
+static tipc_status remote_connect(struct tipc_consumer *c, uint64_t incarnation)
+{
+    const char *host = tipc__dds_sub_host(c->follow);
+    char here[TIPC_HOST_ID_LEN + 1];
+    if (!host[0] || tipc__host_id(here) != TIPC_OK || strcmp(host, here) == 0)
+        return TIPC_E_NOT_CONNECTED; /* segment_open's sentence stands */
+    if (!c->remote)
+        return tipc__fail(TIPC_E_NOT_CONNECTED,
+                          "pool '%s': no producer on this host; it is announced by host %s; "
+                          "reading pools of other hosts is off (set TIPC_REMOTE=1 or the "
+                          "consumer option remote)", c->md.name, host);
+    if (c->mirror && !tipc__remote_mirror_running(c->mirror)) {
+        tipc__remote_mirror_stop(c->mirror);
+        c->mirror = NULL;
+    }
+    if (!c->mirror) {
+        tipc_status st = tipc__remote_mirror_start(&c->mirror, c->context, &c->md, incarnation,
+                                                   c->delivery);
+        if (st && st != TIPC_E_EXISTS)
+            return st;
+    }
+    tipc_status st = tipc__pool_open(&c->pool, &c->md, c->trusted_uid);
+    if (st == TIPC_OK) {
+        atomic_store(&c->seen, 0);
+        c->next_check_ns = tipc__mono_ns() + PRODUCER_CHECK_NS;
+    }
+    return st;
 }
 
 /* A counted reference to the live connection, connecting if needed.
@@ -329,6 +381,8 @@ static tipc_status connection_ex(struct tipc_consumer *c, struct tipc_pool **out
             tipc_status announced = tipc__dds_sub_poll(c->follow, &peer, &incarnation);
             if (announced != TIPC_OK)
                 st = announcement_seen(c, announced, waiting);
+            else if (peer == TIPC_PEER_ALIVE)
+                st = remote_connect(c, incarnation);
         }
     }
     if (c->pool) {

@@ -174,6 +174,9 @@ tipc_status tipc_metadata_clone(tipc_metadata **out, const tipc_metadata *src)
 
 void tipc_metadata_destroy(tipc_metadata *md) { free(md); }
 
+const char *tipc_metadata_host_id(const tipc_metadata *md) { return md ? md->host_id : ""; }
+const char *tipc_metadata_hostname(const tipc_metadata *md) { return md ? md->hostname : ""; }
+
 const char *tipc_metadata_name(const tipc_metadata *md) { return md ? md->name : ""; }
 tipc_dtype tipc_metadata_dtype(const tipc_metadata *md) { return md ? md->dtype : TIPC_DTYPE_INVALID; }
 tipc_backend tipc_metadata_backend(const tipc_metadata *md)

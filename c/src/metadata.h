@@ -23,6 +23,10 @@ struct tipc_metadata {
     int64_t creator_pid;
     size_t payload_size;
     unsigned char payload[TIPC_PAYLOAD_MAX];
+    /* Where an announcement came from (empty otherwise): the identity of
+     * the producer's /dev/shm (remote.h) and its hostname, for display. */
+    char host_id[33];
+    char hostname[64];
 };
 
 /* Validate a pool name; on error the sentence says why. */

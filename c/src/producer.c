@@ -1,6 +1,7 @@
 #include "discovery.h"
 #include "metadata.h"
 #include "pool.h"
+#include "remote.h"
 #include "status.h"
 
 #include <stdlib.h>
@@ -12,6 +13,7 @@ struct tipc_producer {
     struct tipc_pool *pool;
     tipc_producer_options opts;
     struct tipc_dds_pub *announce;   /* NULL without control plane */
+    struct tipc_remote_tx *remote;   /* frames for other hosts; NULL for device pools */
     uint64_t next_index;
     int loan_out;
 };
@@ -60,7 +62,10 @@ tipc_status tipc_producer_create(tipc_producer **out, const tipc_metadata *md,
     if (st == TIPC_OK && o.control_plane)
         st = tipc__dds_pub_create(&p->announce, o.context, &p->md, p->pool->seg.incarnation,
                                   o.publish_progress);
+    if (st == TIPC_OK && o.control_plane && strcmp(p->md.device, "cpu") == 0)
+        st = tipc__remote_tx_create(&p->remote, o.context, &p->md, p->pool->seg.incarnation);
     if (st) {
+        tipc__dds_pub_destroy(p->announce);
         if (p->pool) {
             tipc__pool_close(p->pool);
             tipc__pool_unref(p->pool);
@@ -78,6 +83,7 @@ void tipc_producer_destroy(tipc_producer *p)
         return;
     if (p->loan_out)
         tipc__ring_discard(p->pool->ring, p->next_index);
+    tipc__remote_tx_destroy(p->remote);
     tipc__dds_pub_destroy(p->announce);
     tipc__pool_close(p->pool);
     tipc__pool_unref(p->pool);
@@ -90,6 +96,12 @@ const tipc_metadata *tipc_producer_metadata(const tipc_producer *p)
 }
 
 uint64_t tipc_producer_frames_written(const tipc_producer *p) { return p ? p->next_index : 0; }
+
+tipc_status tipc_producer_check(tipc_producer *p)
+{
+    TIPC_CHECK_ARG(p, "producer is NULL");
+    return p->announce ? tipc__dds_pub_check(p->announce) : TIPC_OK;
+}
 
 tipc_status tipc_producer_loan(tipc_producer *p, void **out_data, size_t *out_size)
 {
@@ -124,6 +136,9 @@ static tipc_status commit(tipc_producer *p, int have_stamp, int64_t stamp_ns, ui
     p->loan_out = 0;
     if (p->announce)
         tipc__dds_pub_progress(p->announce, p->next_index, stamp);
+    tipc__remote_tx_frame(p->remote, p->next_index, stamp,
+                          tipc__mem_frame(&p->pool->mem,
+                                          (uint32_t)(p->next_index % p->md.history_len)));
     if (out_index)
         *out_index = p->next_index;
     p->next_index++;

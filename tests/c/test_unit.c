@@ -501,7 +501,25 @@ START_TEST(test_bad_calls_change_nothing)
     ck_assert_int_eq(tipc_producer_create(&p, md, &o), TIPC_E_INVALID);
     ck_assert(!shm_exists(md));
     tipc_consumer_options co;
-    ck_assert_int_eq(tipc_consumer_options_init(&co, 3), TIPC_E_INVALID);
+    ck_assert_int_eq(tipc_consumer_options_init(&co, 4), TIPC_E_INVALID);
+    /* Version 2 callers end before remote: those fields keep their canary,
+     * and an options struct of version 2 creates a consumer (remote off). */
+    struct {
+        tipc_consumer_options head; /* only the version-2 prefix is written */
+    } v2;
+    memset(&v2, 0x5a, sizeof v2);
+    ck_assert_int_eq(tipc_consumer_options_init(&v2.head, 2), TIPC_OK);
+    ck_assert_int_eq(v2.head.remote, 0x5a5a5a5a);
+    ck_assert_int_eq(v2.head.delivery, 0x5a5a5a5a);
+    ck_assert_int_eq(tipc_consumer_options_init(&co, TIPC_CONSUMER_OPTIONS_VERSION), TIPC_OK);
+    ck_assert_int_eq(co.remote, 0);
+    ck_assert_int_eq(co.delivery, TIPC_DELIVERY_LATEST);
+    co.delivery = 7;
+    ck_assert_int_eq(tipc_consumer_create(&c, md, &co), TIPC_E_INVALID);
+    ck_assert_ptr_nonnull(strstr(tipc_last_error(), "delivery"));
+    co.delivery = TIPC_DELIVERY_LATEST;
+    co.remote = 2;
+    ck_assert_int_eq(tipc_consumer_create(&c, md, &co), TIPC_E_INVALID);
     /* Version 1 callers have the shorter struct: nothing past it is written. */
     struct {
         unsigned int version;

@@ -22,12 +22,15 @@ assert p["history"] == 6, p
 assert p["pid"] == int(sys.argv[3]), p
 assert p["shm_name"] == "/tipc." + sys.argv[2].replace("/", "."), p
 assert p["rate"] is not None and 25 <= p["rate"] <= 75, p  # 50 Hz within 50 %
+# this host's pool: its host identity (that of /dev/shm) is stated and ours
+assert p["local"] is True and len(p["host_id"]) == 32, p
+assert open("/dev/shm/tipc.host-id").read().strip() == p["host_id"], p
 PYEOF
 
 log "list (table)"
 expect_rc 0 "$TIPC" list
-head -1 "$WORK/out" | grep -q '^NAME  *SHAPE  *DTYPE  *BACKEND  *HISTORY  *PID  *RATE' || fail "table header: $(cat "$WORK/out")"
-grep -E "^$POOL +\(4,5,3\) +uint8 +numpy +6 +$PUB +[0-9.]+\$" "$WORK/out" >/dev/null || fail "table row: $(cat "$WORK/out")"
+head -1 "$WORK/out" | grep -q '^NAME  *SHAPE  *DTYPE  *BACKEND  *HISTORY  *PID  *HOST  *RATE' || fail "table header: $(cat "$WORK/out")"
+grep -E "^$POOL +\(4,5,3\) +uint8 +numpy +6 +$PUB +local +[0-9.]+\$" "$WORK/out" >/dev/null || fail "table row: $(cat "$WORK/out")"
 # The columns are aligned: every line of the table starts its RATE column at the same offset.
 "$PY" - "$WORK/out" <<'PYEOF' || fail "table not aligned: $(cat "$WORK/out")"
 import sys
@@ -55,6 +58,7 @@ assert i["history"] == 6 and i["total_bytes"] == 360, i
 assert i["backend"] == "numpy" and i["device"] == "cpu", i
 assert i["shm_name"] == "/tipc." + sys.argv[2].replace("/", "."), i
 assert i["reachable"] is True and i["error"] is None, i
+assert i["local"] is True and len(i["host_id"]) == 32, i
 assert isinstance(i["latest_index"], int) and i["latest_index"] >= 0, i
 assert 0 <= i["latest_age_s"] < 5, i
 PYEOF

@@ -286,6 +286,22 @@ describe("producer", function()
     p:close()
   end)
 
+  it("remote and delivery reach the consumer; a bad delivery is refused", function()
+    local name = H.name("remote")
+    local p = tipc.producer{ name = name, shape = { 2 }, dtype = "int32" }
+    p:put{ 6, 7 }
+    -- a pool of this host: read from its segment whatever the remote options
+    for _, d in ipairs({ "latest", "every" }) do
+      local c = tipc.consumer{ name = name, shape = { 2 }, dtype = "int32", remote = true, delivery = d }
+      assert.are.same({ 6, 7 }, c:get():totable())
+      c:close()
+    end
+    assert.has_error(function()
+      tipc.consumer{ name = name, shape = { 2 }, dtype = "int32", delivery = "all" }
+    end, "tensor_ipc.consumer: delivery must be \"latest\" or \"every\"")
+    p:close()
+  end)
+
   it("backend is not part of a host pool's identity: numpy and torch consumers read a torch pool", function()
     local name = H.name("torch")
     local p = tipc.producer{ name = name, shape = { 2 }, dtype = "float32", backend = "torch" }

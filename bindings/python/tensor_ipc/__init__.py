@@ -758,6 +758,11 @@ class TensorConsumer(_Closable):
     Only a pool whose segment belongs to this user or root is read (anyone can
     create a file under a pool's name first); ``trusted_owner=uid`` also
     accepts that user's pools, for pools shared across users on purpose.
+
+    ``remote=True`` (or ``TIPC_REMOTE=1`` in the environment) reads a pool whose
+    producer is on another host over DDS; ``delivery`` is ``"latest"`` (best
+    effort, the default) or ``"every"`` (reliable, bounded by history). See
+    docs/remote.md.
     """
 
     def __init__(
@@ -769,6 +774,8 @@ class TensorConsumer(_Closable):
         *,
         control_plane: bool = True,
         trusted_owner: Optional[int] = None,
+        remote: bool = False,
+        delivery: str = "latest",
     ) -> None:
         if not isinstance(pool_metadata, PoolMetadata):
             raise InvalidArgumentError("TensorConsumer needs a PoolMetadata")
@@ -791,8 +798,16 @@ class TensorConsumer(_Closable):
                 f"pool '{md.name}': trusted_owner must be a uid (int) or None, "
                 f"not {trusted_owner!r}"
             )
+        if delivery not in ("latest", "every"):
+            raise InvalidArgumentError(
+                f"pool '{md.name}': delivery must be 'latest' or 'every', not {delivery!r}"
+            )
         self._c = _tipc.Consumer(
-            md._c, int(control_plane), -1 if trusted_owner is None else trusted_owner
+            md._c,
+            int(control_plane),
+            -1 if trusted_owner is None else trusted_owner,
+            int(bool(remote)),
+            1 if delivery == "every" else 0,
         )
         # get()'s fast path: host pools copy into a numpy array of this dtype.
         self._shape = md._shape

@@ -319,6 +319,8 @@ class TensorConsumer:
         *,
         control_plane: bool = True,
         trusted_owner: Optional[int] = None,
+        remote: bool = False,
+        delivery: str = "latest",
     ) -> None:
         """``on_new_data_callback(data)`` is called from a library thread with
         each new frame, as get() returns it. Only segments of this user or root
@@ -336,6 +338,8 @@ class TensorConsumer:
         backend: Optional[_Backend] = None,
         control_plane: bool = True,
         trusted_owner: Optional[int] = None,
+        remote: bool = False,
+        delivery: str = "latest",
     ) -> _Self: ...
     @classmethod
     def from_pool(

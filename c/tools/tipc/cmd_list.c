@@ -10,7 +10,9 @@ static const char list_help[] =
     "Usage: tipc list [--wait S] [--settle S] [--rate-window S] [--json | --names]\n"
     "\n"
     "List every pool announced in the DDS domain: name, shape, dtype, backend,\n"
-    "history length, producer pid and frame rate.\n"
+    "history length, producer pid, host and frame rate. HOST is 'local' for\n"
+    "pools of this host (this /dev/shm), else the producer's hostname and the\n"
+    "first digits of its host id (docs/remote.md).\n"
     "\n"
     "Discovery ends as soon as it has settled: once pools were seen, when no new\n"
     "one arrived for --settle seconds; at the latest after --wait seconds (also\n"
@@ -28,7 +30,8 @@ static const char list_help[] =
     "                   0 = run the whole --wait)\n"
     "  --rate-window S  measure rates over S seconds (default 0.5; 0 = skip)\n"
     "  --json           print a JSON array of objects with the keys name, shape,\n"
-    "                   dtype, backend, device, history, pid, shm_name, rate\n"
+    "                   dtype, backend, device, history, pid, shm_name, host_id,\n"
+    "                   hostname, local, rate\n"
     "  --names          print the names only, one per line (no rates; for\n"
     "                   scripts and shell completion)\n"
     "  --domain N       DDS domain id (global option)\n"
@@ -271,6 +274,11 @@ int cli_cmd_list(struct cli *g, int argc, char **argv)
                    (unsigned)tipc_metadata_history_len(md),
                    (long long)tipc_metadata_creator_pid(md));
             cli_json_string(stdout, tipc_metadata_shm_name(md));
+            fputs(", \"host_id\": ", stdout);
+            cli_json_string(stdout, tipc_metadata_host_id(md));
+            fputs(", \"hostname\": ", stdout);
+            cli_json_string(stdout, tipc_metadata_hostname(md));
+            printf(", \"local\": %s", cli_host_local(md) ? "true" : "false");
             if (probes[i].ok)
                 printf(", \"rate\": %.3f}", probes[i].rate);
             else
@@ -280,9 +288,9 @@ int cli_cmd_list(struct cli *g, int argc, char **argv)
     } else if (n == 0) {
         printf("no pools announced in DDS domain %d\n", (int)tipc_context_domain_id(g->ctx));
     } else {
-        enum { NCOL = 7 };
+        enum { NCOL = 8 };
         static const char *head[NCOL] = {"NAME", "SHAPE", "DTYPE", "BACKEND",
-                                         "HISTORY", "PID", "RATE(Hz)"};
+                                         "HISTORY", "PID", "HOST", "RATE(Hz)"};
         char(*cells)[NCOL][96] = calloc(n, sizeof *cells);
         if (!cells) {
             free(probes);
@@ -301,16 +309,17 @@ int cli_cmd_list(struct cli *g, int argc, char **argv)
                      tipc_backend_name(tipc_metadata_backend(md)));
             snprintf(cells[i][4], sizeof cells[i][4], "%u", (unsigned)tipc_metadata_history_len(md));
             snprintf(cells[i][5], sizeof cells[i][5], "%lld", (long long)tipc_metadata_creator_pid(md));
+            cli_host_str(md, cells[i][6], sizeof cells[i][6]);
             if (probes[i].ok)
-                snprintf(cells[i][6], sizeof cells[i][6], "%.1f", probes[i].rate);
+                snprintf(cells[i][7], sizeof cells[i][7], "%.1f", probes[i].rate);
             else
-                snprintf(cells[i][6], sizeof cells[i][6], "-");
+                snprintf(cells[i][7], sizeof cells[i][7], "-");
             for (int k = 0; k < NCOL; k++)
                 if (strlen(cells[i][k]) > width[k])
                     width[k] = strlen(cells[i][k]);
         }
         /* Text columns left-aligned, numbers right-aligned. */
-        static const int right[NCOL] = {0, 0, 0, 0, 1, 1, 1};
+        static const int right[NCOL] = {0, 0, 0, 0, 1, 1, 0, 1};
         for (size_t i = 0; i <= n; i++) {
             for (int k = 0; k < NCOL; k++) {
                 const char *s = i == 0 ? head[k] : cells[i - 1][k];
@@ -429,6 +438,11 @@ int cli_cmd_info(struct cli *g, int argc, char **argv)
         cli_json_string(stdout, tipc_metadata_device(md));
         fputs(", \"shm_name\": ", stdout);
         cli_json_string(stdout, tipc_metadata_shm_name(md));
+        fputs(", \"host_id\": ", stdout);
+        cli_json_string(stdout, tipc_metadata_host_id(md));
+        fputs(", \"hostname\": ", stdout);
+        cli_json_string(stdout, tipc_metadata_hostname(md));
+        printf(", \"local\": %s", cli_host_local(md) ? "true" : "false");
         printf(", \"pid\": %lld, \"payload_bytes\": %zu, \"announced\": true, \"malformed\": false"
                ", \"reachable\": %s, \"readers\": ",
                (long long)tipc_metadata_creator_pid(md), payload, reachable ? "true" : "false");
@@ -464,6 +478,10 @@ int cli_cmd_info(struct cli *g, int argc, char **argv)
         printf("device:         %s\n", tipc_metadata_device(md));
         printf("shm name:       %s\n", tipc_metadata_shm_name(md));
         printf("producer pid:   %lld\n", (long long)tipc_metadata_creator_pid(md));
+        char host[96];
+        cli_host_str(md, host, sizeof host);
+        printf("host:           %s%s%s\n", host, *tipc_metadata_host_id(md) ? " " : "",
+               tipc_metadata_host_id(md));
         printf("payload bytes:  %zu\n", payload);
         printf("reachable:      %s%s%s\n", reachable ? "yes" : "no", *reason ? ": " : "", reason);
         if (reachable) {

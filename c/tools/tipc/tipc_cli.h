@@ -83,6 +83,12 @@ tipc_status cli_open_local(const tipc_metadata *md, tipc_consumer **out);
 
 /* "(2,3)", "()" for scalars, "(5,)" for one dimension. */
 void cli_shape_str(const tipc_metadata *md, char *buf, size_t size);
+/* Where an announced pool's producer is: "local" (this host, i.e. this
+ * /dev/shm), "<hostname>/<first 8 digits of its host id>" for another host,
+ * "?" when the producer states no host identity. */
+void cli_host_str(const tipc_metadata *md, char *buf, size_t size);
+/* 1 when the pool's producer is on this host (or states no host). */
+int cli_host_local(const tipc_metadata *md);
 /* Shape as a JSON array "[2,3]". */
 void cli_shape_json(FILE *f, const tipc_metadata *md);
 /* A JSON string literal. */

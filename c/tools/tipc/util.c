@@ -244,6 +244,25 @@ tipc_status cli_open_local(const tipc_metadata *md, tipc_consumer **out)
 /* Formatting                                                               */
 /* ------------------------------------------------------------------------ */
 
+int cli_host_local(const tipc_metadata *md)
+{
+    char here[TIPC_HOST_ID_SIZE];
+    const char *id = tipc_metadata_host_id(md);
+    return !*id || (tipc_host_id(here, sizeof here) == TIPC_OK && strcmp(id, here) == 0);
+}
+
+void cli_host_str(const tipc_metadata *md, char *buf, size_t size)
+{
+    const char *id = tipc_metadata_host_id(md);
+    if (!*id)
+        snprintf(buf, size, "?"); /* a producer that states no host identity */
+    else if (cli_host_local(md))
+        snprintf(buf, size, "local");
+    else
+        snprintf(buf, size, "%s/%.8s", *tipc_metadata_hostname(md) ? tipc_metadata_hostname(md) : "?",
+                 id);
+}
+
 void cli_shape_str(const tipc_metadata *md, char *buf, size_t size)
 {
     size_t nd = tipc_metadata_ndim(md), n = 0;
@@ -491,6 +510,19 @@ int cli_follow_pool(struct cli *g, const char *name, double wait_s, tipc_consume
     int rc = cli_find_pool(g, name, wait_s, &md);
     if (rc)
         return cli_stop ? CLI_EXIT_OK : rc;
+    /* A pool of another host is read only when TIPC_REMOTE=1 says so (the
+     * library's rule); without it a follower would wait in silence. */
+    if (!cli_host_local(md)) {
+        char host[96];
+        cli_host_str(md, host, sizeof host);
+        const char *env = getenv("TIPC_REMOTE");
+        if (!env || strcmp(env, "1") != 0) {
+            tipc_metadata_destroy(md);
+            return cli_fail("pool '%s' is on host %s (another /dev/shm); set TIPC_REMOTE=1 to "
+                            "read it over DDS (docs/remote.md)", name, host);
+        }
+        fprintf(stderr, "tipc: pool '%s' is on host %s: reading it over DDS\n", name, host);
+    }
     tipc_consumer_options o;
     tipc_consumer_options_init(&o, TIPC_CONSUMER_OPTIONS_VERSION);
     o.context = g->ctx;

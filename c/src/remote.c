@@ -1,0 +1,424 @@
+#include "remote.h"
+
+#include "discovery.h"
+#include "pool.h"
+#include "proc.h"
+#include "status.h"
+#include "tensor_ipc_msgs.h"
+
+#include <dds/dds.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HOST_ID_PATH "/dev/shm/tipc.host-id"
+/* How long a mirror waits for a local reader to let go of the slot it
+ * writes next; the frame is dropped after that (a remote stream never
+ * waits for one slow local reader longer). */
+#define MIRROR_WRITE_TIMEOUT_NS 100000000LL
+/* How often the mirror thread checks the remote producer's announcement. */
+#define MIRROR_CHECK_NS DDS_MSECS(20)
+/* A new mirror's own subscription may take this long to receive the
+ * announcement that made the consumer start it. */
+#define MIRROR_GRACE_NS DDS_SECS(3)
+/* Frame indexes at or beyond this are implausible (the ring keeps a flag in
+ * the top bit of index + 1). */
+#define INDEX_LIMIT (UINT64_C(1) << 62)
+
+static pthread_mutex_t host_lock = PTHREAD_MUTEX_INITIALIZER;
+static char host_cache[TIPC_HOST_ID_LEN + 1];
+static _Atomic uint64_t rejected_count, mirrored_count, sent_count;
+
+int tipc__host_id_valid(const char *id)
+{
+    for (int i = 0; i < TIPC_HOST_ID_LEN; i++)
+        if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+            return 0;
+    return id[TIPC_HOST_ID_LEN] == '\0';
+}
+
+/* The id file is read with the rules of segments: no symbolic link, a
+ * regular file of exactly its size, and not writable by others (the sticky
+ * /dev/shm keeps anyone else from replacing it). It only decides which pools
+ * look remote; a planted one can at worst hide the local ones' segments. */
+static tipc_status read_host_id(char out[TIPC_HOST_ID_LEN + 1])
+{
+    int fd = open(HOST_ID_PATH, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT)
+            return TIPC_E_NOT_CONNECTED; /* the caller creates it */
+        if (e == ELOOP)
+            return tipc__fail(TIPC_E_CORRUPT, "%s is a symbolic link, not a host identity",
+                              HOST_ID_PATH);
+        return tipc__fail_errno(TIPC_E_SYSTEM, e, "cannot open %s", HOST_ID_PATH);
+    }
+    struct stat sb;
+    char buf[TIPC_HOST_ID_LEN + 2];
+    tipc_status st = TIPC_OK;
+    ssize_t n = 0;
+    if (fstat(fd, &sb) != 0)
+        st = tipc__fail_errno(TIPC_E_SYSTEM, errno, "cannot stat %s", HOST_ID_PATH);
+    else if (!S_ISREG(sb.st_mode) || (sb.st_mode & 022) || sb.st_size != TIPC_HOST_ID_LEN + 1)
+        st = tipc__fail(TIPC_E_CORRUPT,
+                        "%s is not a host identity (a regular file of %d bytes, writable by "
+                        "its owner only): mode %06o, %lld bytes",
+                        HOST_ID_PATH, TIPC_HOST_ID_LEN + 1, (unsigned)sb.st_mode,
+                        (long long)sb.st_size);
+    else if ((n = pread(fd, buf, sizeof buf, 0)) != TIPC_HOST_ID_LEN + 1 ||
+             buf[TIPC_HOST_ID_LEN] != '\n')
+        st = tipc__fail(TIPC_E_CORRUPT, "%s does not hold a host identity", HOST_ID_PATH);
+    close(fd);
+    if (st)
+        return st;
+    buf[TIPC_HOST_ID_LEN] = '\0';
+    if (!tipc__host_id_valid(buf))
+        return tipc__fail(TIPC_E_CORRUPT, "%s does not hold 32 lowercase hex digits",
+                          HOST_ID_PATH);
+    memcpy(out, buf, TIPC_HOST_ID_LEN + 1);
+    return TIPC_OK;
+}
+
+/* Write a fresh id under a temporary name and link it into place: link
+ * fails if another process was first, and then its id is the one. */
+static tipc_status create_host_id(void)
+{
+    unsigned char raw[TIPC_HOST_ID_LEN / 2];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        return tipc__fail_errno(TIPC_E_SYSTEM, errno, "cannot draw a random host identity");
+    char text[TIPC_HOST_ID_LEN + 2];
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(text + 2 * i, 3, "%02x", raw[i]);
+    text[TIPC_HOST_ID_LEN] = '\n';
+    /* Named like a segment's temporary file, so that tipc_pool_reclaim
+     * removes it if this process dies before the link (one per process at a
+     * time: host_lock is held). */
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, HOST_ID_PATH "~%d.0.tmp", (int)getpid());
+    unlink(tmp); /* only a dead process with this pid could have left it */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return tipc__fail_errno(TIPC_E_SYSTEM, errno, "cannot create %s", tmp);
+    tipc_status st = TIPC_OK;
+    if (fchmod(fd, 0644) != 0 || write(fd, text, TIPC_HOST_ID_LEN + 1) != TIPC_HOST_ID_LEN + 1)
+        st = tipc__fail_errno(TIPC_E_SYSTEM, errno, "cannot write %s", tmp);
+    close(fd);
+    if (st == TIPC_OK && link(tmp, HOST_ID_PATH) != 0 && errno != EEXIST)
+        st = tipc__fail_errno(TIPC_E_SYSTEM, errno, "cannot create %s", HOST_ID_PATH);
+    unlink(tmp);
+    return st;
+}
+
+tipc_status tipc__host_id(char out[TIPC_HOST_ID_LEN + 1])
+{
+    pthread_mutex_lock(&host_lock);
+    tipc_status st = TIPC_OK;
+    if (!host_cache[0]) {
+        st = read_host_id(host_cache);
+        if (st == TIPC_E_NOT_CONNECTED && (st = create_host_id()) == TIPC_OK)
+            st = read_host_id(host_cache);
+        if (st == TIPC_E_NOT_CONNECTED)
+            st = tipc__fail(TIPC_E_SYSTEM, "%s vanished while being created", HOST_ID_PATH);
+        if (st)
+            host_cache[0] = '\0';
+    }
+    if (st == TIPC_OK)
+        memcpy(out, host_cache, TIPC_HOST_ID_LEN + 1);
+    pthread_mutex_unlock(&host_lock);
+    return st;
+}
+
+tipc_status tipc_host_id(char *buf, size_t size)
+{
+    TIPC_CHECK_ARG(buf, "buf is NULL");
+    if (size < TIPC_HOST_ID_LEN + 1)
+        return tipc__fail(TIPC_E_INVALID, "a host id needs a %d-byte buffer, got %zu",
+                          TIPC_HOST_ID_LEN + 1, size);
+    return tipc__host_id(buf);
+}
+
+int tipc__remote_enabled(int option)
+{
+    const char *e = getenv("TIPC_REMOTE");
+    return option == 1 || (e && strcmp(e, "1") == 0);
+}
+
+uint64_t tipc__remote_rejected(void) { return atomic_load(&rejected_count); }
+uint64_t tipc__remote_mirrored(void) { return atomic_load(&mirrored_count); }
+uint64_t tipc__remote_sent(void) { return atomic_load(&sent_count); }
+
+/* ------------------------------------------------------------------------ */
+/* Producer side                                                            */
+/* ------------------------------------------------------------------------ */
+
+struct tipc_remote_tx {
+    dds_entity_t topic, writer;
+    _Atomic uint32_t matched;
+    size_t frame_bytes;
+    tensor_ipc_Frame msg;
+};
+
+static void on_frames_matched(dds_entity_t writer, const dds_publication_matched_status_t st,
+                              void *arg)
+{
+    (void)writer;
+    struct tipc_remote_tx *tx = arg;
+    atomic_store(&tx->matched, st.current_count);
+}
+
+tipc_status tipc__remote_tx_create(struct tipc_remote_tx **out, tipc_context *ctx,
+                                   const struct tipc_metadata *md, uint64_t incarnation)
+{
+    *out = NULL;
+    dds_entity_t pp;
+    tipc_status st = tipc__dds_participant(ctx, &pp);
+    if (st)
+        return st;
+    struct tipc_remote_tx *tx = calloc(1, sizeof *tx);
+    if (!tx)
+        return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", md->name);
+    char name[160];
+    tipc__dds_topic_name(name, sizeof name, md->name, "frames");
+    dds_qos_t *q = dds_create_qos();
+    /* A reliable reader lagging blocks a put at most this long, then the
+     * frame is not delivered to it (every-frame is bounded by history). */
+    dds_qset_reliability(q, DDS_RELIABILITY_RELIABLE, DDS_MSECS(100));
+    dds_qset_history(q, DDS_HISTORY_KEEP_LAST, (int32_t)md->history_len);
+    dds_listener_t *l = dds_create_listener(tx);
+    dds_lset_publication_matched(l, on_frames_matched);
+    dds_return_t rc = tx->topic = dds_create_topic(pp, &tensor_ipc_Frame_desc, name, NULL, NULL);
+    if (rc >= 0)
+        rc = tx->writer = dds_create_writer(pp, tx->topic, q, l);
+    dds_delete_listener(l);
+    dds_delete_qos(q);
+    if (rc < 0) {
+        st = tipc__fail(TIPC_E_SYSTEM, "pool '%s': DDS frame writer failed: %s", md->name,
+                        dds_strretcode(rc));
+        tipc__remote_tx_destroy(tx);
+        return st;
+    }
+    tx->frame_bytes = md->frame_bytes;
+    snprintf(tx->msg.pool, sizeof tx->msg.pool, "%s", md->name);
+    tx->msg.incarnation = incarnation;
+    *out = tx;
+    return TIPC_OK;
+}
+
+void tipc__remote_tx_frame(struct tipc_remote_tx *tx, uint64_t index, int64_t timestamp_ns,
+                           const void *data)
+{
+    if (!tx || !atomic_load_explicit(&tx->matched, memory_order_relaxed))
+        return;
+    tx->msg.frame_index = index;
+    tx->msg.timestamp_ns = timestamp_ns;
+    tx->msg.data._buffer = (uint8_t *)data;
+    tx->msg.data._length = (uint32_t)tx->frame_bytes;
+    tx->msg.data._maximum = (uint32_t)tx->frame_bytes;
+    tx->msg.data._release = false;
+    if (dds_write(tx->writer, &tx->msg) == DDS_RETCODE_OK)
+        atomic_fetch_add_explicit(&sent_count, 1, memory_order_relaxed);
+}
+
+uint32_t tipc__remote_tx_matched(const struct tipc_remote_tx *tx)
+{
+    return tx ? atomic_load(&((struct tipc_remote_tx *)tx)->matched) : 0;
+}
+
+void tipc__remote_tx_destroy(struct tipc_remote_tx *tx)
+{
+    if (!tx)
+        return;
+    if (tx->writer > 0)
+        dds_delete(tx->writer);
+    if (tx->topic > 0)
+        dds_delete(tx->topic);
+    free(tx);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Consumer side: the mirror                                                */
+/* ------------------------------------------------------------------------ */
+
+struct tipc_remote_mirror {
+    struct tipc_metadata md;
+    uint64_t incarnation;
+    struct tipc_pool *pool; /* this process writes it */
+    struct tipc_dds_sub *follow;
+    dds_entity_t topic, reader, fresh, waitset;
+    pthread_t thread;
+    _Atomic int stop, running;
+    int have_last;
+    uint64_t last_remote, next;
+};
+
+static int reject(void)
+{
+    atomic_fetch_add(&rejected_count, 1);
+    return 0;
+}
+
+/* One received sample: validated in full, then written as the mirror's
+ * next frame. The sender is any DDS peer: nothing in it is trusted. */
+static int mirror_accept(struct tipc_remote_mirror *m, const tensor_ipc_Frame *f)
+{
+    if (!memchr(f->pool, '\0', sizeof f->pool) || strcmp(f->pool, m->md.name) != 0 ||
+        f->incarnation != m->incarnation || f->data._length != m->md.frame_bytes ||
+        (f->data._length && !f->data._buffer) || f->frame_index >= INDEX_LIMIT ||
+        (m->have_last && f->frame_index <= m->last_remote))
+        return reject();
+    if (!m->have_last)
+        m->next = f->frame_index; /* a mirror counts from the first frame it sees */
+    uint32_t slot;
+    if (tipc__ring_begin_write(m->pool->ring, m->next, MIRROR_WRITE_TIMEOUT_NS, &slot) != TIPC_OK)
+        return 0; /* a local reader holds the slot: this frame is dropped */
+    memcpy(tipc__mem_frame(&m->pool->mem, slot), f->data._buffer, m->md.frame_bytes);
+    tipc__ring_commit(m->pool->ring, m->next);
+    m->next++;
+    m->have_last = 1;
+    m->last_remote = f->frame_index;
+    atomic_fetch_add(&mirrored_count, 1);
+    return 1;
+}
+
+/* The remote producer is still the one this mirror follows. */
+static int producer_still_there(struct tipc_remote_mirror *m, dds_time_t started)
+{
+    enum tipc_dds_peer peer;
+    uint64_t inc = 0;
+    tipc_status st = tipc__dds_sub_poll(m->follow, &peer, &inc);
+    if (st == TIPC_OK && peer == TIPC_PEER_ALIVE)
+        return inc == m->incarnation;
+    if (peer == TIPC_PEER_GONE)
+        return 0;
+    return dds_time() - started < MIRROR_GRACE_NS;
+}
+
+static void *mirror_main(void *arg)
+{
+    struct tipc_remote_mirror *m = arg;
+    const dds_time_t started = dds_time();
+    dds_time_t next_check = 0;
+    enum { BATCH = 8 };
+    while (!atomic_load(&m->stop)) {
+        dds_waitset_wait(m->waitset, NULL, 0, MIRROR_CHECK_NS);
+        int n;
+        do {
+            void *samples[BATCH] = {NULL};
+            dds_sample_info_t infos[BATCH];
+            n = dds_take(m->reader, samples, infos, BATCH, BATCH);
+            for (int i = 0; i < n; i++)
+                if (infos[i].valid_data)
+                    mirror_accept(m, samples[i]);
+            if (n > 0)
+                dds_return_loan(m->reader, samples, n);
+        } while (n == BATCH && !atomic_load(&m->stop));
+        dds_time_t now = dds_time();
+        if (now >= next_check) {
+            next_check = now + MIRROR_CHECK_NS;
+            if (!producer_still_there(m, started))
+                break;
+        }
+    }
+    /* Local readers see the producer gone, as they would for a local pool. */
+    tipc__pool_close(m->pool);
+    atomic_store(&m->running, 0);
+    return NULL;
+}
+
+static void mirror_free(struct tipc_remote_mirror *m)
+{
+    dds_entity_t entities[] = {m->waitset, m->fresh, m->reader, m->topic};
+    for (size_t i = 0; i < sizeof entities / sizeof entities[0]; i++)
+        if (entities[i] > 0)
+            dds_delete(entities[i]);
+    tipc__dds_sub_destroy(m->follow);
+    tipc__pool_unref(m->pool);
+    free(m);
+}
+
+tipc_status tipc__remote_mirror_start(struct tipc_remote_mirror **out, tipc_context *ctx,
+                                      const struct tipc_metadata *md, uint64_t incarnation,
+                                      int delivery)
+{
+    *out = NULL;
+    if (strcmp(md->device, "cpu") != 0)
+        return tipc__fail(TIPC_E_UNSUPPORTED,
+                          "pool '%s': a %s pool on another host cannot be read here (only host "
+                          "memory pools travel over DDS)", md->name, md->device);
+    dds_entity_t pp;
+    tipc_status st = tipc__dds_participant(ctx, &pp);
+    if (st)
+        return st;
+    struct tipc_remote_mirror *m = calloc(1, sizeof *m);
+    if (!m)
+        return tipc__fail(TIPC_E_NOMEM, "pool '%s': out of memory", md->name);
+    m->md = *md;
+    m->md.creator_pid = getpid();
+    m->incarnation = incarnation;
+    st = tipc__pool_create(&m->pool, &m->md, 0600);
+    if (st) {
+        free(m);
+        return st;
+    }
+    st = tipc__dds_sub_create(&m->follow, ctx, md);
+    char name[160];
+    tipc__dds_topic_name(name, sizeof name, md->name, "frames");
+    dds_qos_t *q = dds_create_qos();
+    if (delivery == TIPC_DELIVERY_EVERY) {
+        dds_qset_reliability(q, DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
+        dds_qset_history(q, DDS_HISTORY_KEEP_LAST, (int32_t)md->history_len);
+    } else {
+        dds_qset_reliability(q, DDS_RELIABILITY_BEST_EFFORT, 0);
+        dds_qset_history(q, DDS_HISTORY_KEEP_LAST, 1);
+    }
+    dds_return_t rc = 0;
+    if (st == TIPC_OK)
+        rc = m->topic = dds_create_topic(pp, &tensor_ipc_Frame_desc, name, NULL, NULL);
+    if (st == TIPC_OK && rc >= 0)
+        rc = m->reader = dds_create_reader(pp, m->topic, q, NULL);
+    if (st == TIPC_OK && rc >= 0)
+        rc = m->fresh = dds_create_readcondition(m->reader, DDS_ANY_STATE);
+    if (st == TIPC_OK && rc >= 0)
+        rc = m->waitset = dds_create_waitset(pp);
+    if (st == TIPC_OK && rc >= 0)
+        rc = dds_waitset_attach(m->waitset, m->fresh, 0);
+    dds_delete_qos(q);
+    if (st == TIPC_OK && rc < 0)
+        st = tipc__fail(TIPC_E_SYSTEM, "pool '%s': DDS frame reader failed: %s", md->name,
+                        dds_strretcode(rc));
+    if (st == TIPC_OK) {
+        atomic_init(&m->running, 1);
+        int err = pthread_create(&m->thread, NULL, mirror_main, m);
+        if (err)
+            st = tipc__fail_errno(TIPC_E_SYSTEM, err, "pool '%s': cannot start the mirror thread",
+                                  md->name);
+    }
+    if (st) {
+        tipc__pool_close(m->pool);
+        mirror_free(m);
+        return st;
+    }
+    *out = m;
+    return TIPC_OK;
+}
+
+int tipc__remote_mirror_running(const struct tipc_remote_mirror *m)
+{
+    return m && atomic_load(&((struct tipc_remote_mirror *)m)->running);
+}
+
+void tipc__remote_mirror_stop(struct tipc_remote_mirror *m)
+{
+    if (!m)
+        return;
+    atomic_store(&m->stop, 1);
+    pthread_join(m->thread, NULL);
+    mirror_free(m);
+}
