@@ -227,11 +227,14 @@ TIPC_API const char *tipc_metadata_hostname(const tipc_metadata *md);
 #define TIPC_HOST_ID_SIZE 33
 /**
  * The identity of this process's host for tensor-ipc: that of its /dev/shm,
- * where pools' segments live (/dev/shm/tipc.host-id, created at first use).
+ * where pools' segments live: derived from the kernel's boot id and the
+ * device and inode of /dev/shm, so it is the same for every process that
+ * can map this host's segments and differs for a container or namespace
+ * with a /dev/shm of its own. Nothing is written.
  * @param buf   receives 32 lowercase hex digits and a NUL.
  * @param size  bytes at @p buf, at least TIPC_HOST_ID_SIZE.
  * @retval TIPC_OK @retval TIPC_E_INVALID (buf NULL or too small)
- * @retval TIPC_E_CORRUPT (the file is not a host identity) @retval TIPC_E_SYSTEM
+ * @retval TIPC_E_SYSTEM (/proc/sys/kernel/random/boot_id or /dev/shm unreadable)
  * Thread safe.
  */
 TIPC_API tipc_status tipc_host_id(char *buf, size_t size);

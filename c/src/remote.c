@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define HOST_ID_PATH "/dev/shm/tipc.host-id"
+#define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
+#define SHM_DIR "/dev/shm"
 /* How long a mirror waits for a local reader to let go of the slot it
  * writes next; the frame is dropped after that (a remote stream never
  * waits for one slow local reader longer). */
@@ -44,91 +44,55 @@ int tipc__host_id_valid(const char *id)
     return id[TIPC_HOST_ID_LEN] == '\0';
 }
 
-/* The id file is read with the rules of segments: no symbolic link, a
- * regular file of exactly its size, and not writable by others (the sticky
- * /dev/shm keeps anyone else from replacing it). It only decides which pools
- * look remote; a planted one can at worst hide the local ones' segments. */
-static tipc_status read_host_id(char out[TIPC_HOST_ID_LEN + 1])
+/* A host is its /dev/shm: two processes share one exactly when they see the
+ * same tmpfs, i.e. can map each other's segments. The identity is derived,
+ * never stored: the kernel's boot id (random per boot, per machine; shared
+ * by containers of one kernel) with the device and inode of /dev/shm
+ * (unique per mounted tmpfs on that kernel) folded into its two halves.
+ * Nothing is written, so nothing is left behind and no file can be planted. */
+static tipc_status derive_host_id(char out[TIPC_HOST_ID_LEN + 1])
 {
-    int fd = open(HOST_ID_PATH, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0) {
-        int e = errno;
-        if (e == ENOENT)
-            return TIPC_E_NOT_CONNECTED; /* the caller creates it */
-        if (e == ELOOP)
-            return tipc__fail(TIPC_E_CORRUPT, "%s is a symbolic link, not a host identity",
-                              HOST_ID_PATH);
-        return tipc__fail_errno(TIPC_E_SYSTEM, e, "cannot open %s", HOST_ID_PATH);
+    char boot[64];
+    FILE *f = fopen(BOOT_ID_PATH, "re");
+    if (!f)
+        return tipc__fail_errno(TIPC_E_SYSTEM, errno, "cannot read %s", BOOT_ID_PATH);
+    size_t n = fread(boot, 1, sizeof boot - 1, f);
+    fclose(f);
+    boot[n] = '\0';
+    uint8_t raw[16];
+    size_t k = 0;
+    for (const char *c = boot; *c && *c != '\n' && k < 32; c++) {
+        int v = *c >= '0' && *c <= '9' ? *c - '0' : *c >= 'a' && *c <= 'f' ? *c - 'a' + 10 : -1;
+        if (*c == '-')
+            continue;
+        if (v < 0)
+            break;
+        raw[k / 2] = (uint8_t)(k % 2 ? raw[k / 2] | v : v << 4);
+        k++;
     }
+    if (k != 32)
+        return tipc__fail(TIPC_E_SYSTEM, "%s does not hold a boot id", BOOT_ID_PATH);
     struct stat sb;
-    char buf[TIPC_HOST_ID_LEN + 2];
-    tipc_status st = TIPC_OK;
-    ssize_t n = 0;
-    if (fstat(fd, &sb) != 0)
-        st = tipc__fail_errno(TIPC_E_SYSTEM, errno, "cannot stat %s", HOST_ID_PATH);
-    else if (!S_ISREG(sb.st_mode) || (sb.st_mode & 022) || sb.st_size != TIPC_HOST_ID_LEN + 1)
-        st = tipc__fail(TIPC_E_CORRUPT,
-                        "%s is not a host identity (a regular file of %d bytes, writable by "
-                        "its owner only): mode %06o, %lld bytes",
-                        HOST_ID_PATH, TIPC_HOST_ID_LEN + 1, (unsigned)sb.st_mode,
-                        (long long)sb.st_size);
-    else if ((n = pread(fd, buf, sizeof buf, 0)) != TIPC_HOST_ID_LEN + 1 ||
-             buf[TIPC_HOST_ID_LEN] != '\n')
-        st = tipc__fail(TIPC_E_CORRUPT, "%s does not hold a host identity", HOST_ID_PATH);
-    close(fd);
-    if (st)
-        return st;
-    buf[TIPC_HOST_ID_LEN] = '\0';
-    if (!tipc__host_id_valid(buf))
-        return tipc__fail(TIPC_E_CORRUPT, "%s does not hold 32 lowercase hex digits",
-                          HOST_ID_PATH);
-    memcpy(out, buf, TIPC_HOST_ID_LEN + 1);
+    if (stat(SHM_DIR, &sb) != 0)
+        return tipc__fail_errno(TIPC_E_SYSTEM, errno, "cannot stat %s", SHM_DIR);
+    uint64_t hi = 0, lo = 0;
+    for (int i = 0; i < 8; i++) {
+        hi = hi << 8 | raw[i];
+        lo = lo << 8 | raw[8 + i];
+    }
+    hi ^= (uint64_t)sb.st_dev;
+    lo ^= (uint64_t)sb.st_ino;
+    snprintf(out, TIPC_HOST_ID_LEN + 1, "%016llx%016llx", (unsigned long long)hi,
+             (unsigned long long)lo);
     return TIPC_OK;
-}
-
-/* Write a fresh id under a temporary name and link it into place: link
- * fails if another process was first, and then its id is the one. */
-static tipc_status create_host_id(void)
-{
-    unsigned char raw[TIPC_HOST_ID_LEN / 2];
-    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
-        return tipc__fail_errno(TIPC_E_SYSTEM, errno, "cannot draw a random host identity");
-    char text[TIPC_HOST_ID_LEN + 2];
-    for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(text + 2 * i, 3, "%02x", raw[i]);
-    text[TIPC_HOST_ID_LEN] = '\n';
-    /* Named like a segment's temporary file, so that tipc_pool_reclaim
-     * removes it if this process dies before the link (one per process at a
-     * time: host_lock is held). */
-    char tmp[96];
-    snprintf(tmp, sizeof tmp, HOST_ID_PATH "~%d.0.tmp", (int)getpid());
-    unlink(tmp); /* only a dead process with this pid could have left it */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
-        return tipc__fail_errno(TIPC_E_SYSTEM, errno, "cannot create %s", tmp);
-    tipc_status st = TIPC_OK;
-    if (fchmod(fd, 0644) != 0 || write(fd, text, TIPC_HOST_ID_LEN + 1) != TIPC_HOST_ID_LEN + 1)
-        st = tipc__fail_errno(TIPC_E_SYSTEM, errno, "cannot write %s", tmp);
-    close(fd);
-    if (st == TIPC_OK && link(tmp, HOST_ID_PATH) != 0 && errno != EEXIST)
-        st = tipc__fail_errno(TIPC_E_SYSTEM, errno, "cannot create %s", HOST_ID_PATH);
-    unlink(tmp);
-    return st;
 }
 
 tipc_status tipc__host_id(char out[TIPC_HOST_ID_LEN + 1])
 {
     pthread_mutex_lock(&host_lock);
     tipc_status st = TIPC_OK;
-    if (!host_cache[0]) {
-        st = read_host_id(host_cache);
-        if (st == TIPC_E_NOT_CONNECTED && (st = create_host_id()) == TIPC_OK)
-            st = read_host_id(host_cache);
-        if (st == TIPC_E_NOT_CONNECTED)
-            st = tipc__fail(TIPC_E_SYSTEM, "%s vanished while being created", HOST_ID_PATH);
-        if (st)
-            host_cache[0] = '\0';
-    }
+    if (!host_cache[0] && (st = derive_host_id(host_cache)) != TIPC_OK)
+        host_cache[0] = '\0';
     if (st == TIPC_OK)
         memcpy(out, host_cache, TIPC_HOST_ID_LEN + 1);
     pthread_mutex_unlock(&host_lock);

@@ -10,10 +10,10 @@
 
 #define TIPC_HOST_ID_LEN 32
 
-/* The identity of this process's /dev/shm: 32 lowercase hex digits kept in
- * /dev/shm/tipc.host-id, created once (atomically) by the first process of
- * the library on that /dev/shm. Two processes share a host exactly when they
- * can map each other's segments. Cached after the first success. */
+/* The identity of this process's /dev/shm: 32 lowercase hex digits derived
+ * from the kernel's boot id and the device and inode of /dev/shm (no file).
+ * Two processes share a host exactly when they can map each other's
+ * segments. Cached after the first success. */
 tipc_status tipc__host_id(char out[TIPC_HOST_ID_LEN + 1]);
 
 /* 1 when a well-formed host id: exactly 32 lowercase hex digits. */

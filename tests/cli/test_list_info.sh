@@ -11,7 +11,7 @@ wait_until 10 list_has "$POOL" || fail "tipc list --json did not show $POOL with
 log "list --json (with rates)"
 expect_rc 0 "$TIPC" list --json
 "$PY" - "$WORK/out" "$POOL" "$PUB" <<'PYEOF' || fail "list --json: $(cat "$WORK/out")"
-import json, sys
+import json, os, sys
 pools = {p["name"]: p for p in json.load(open(sys.argv[1]))}
 p = pools[sys.argv[2]]
 assert p["shape"] == [4, 5, 3], p
@@ -24,7 +24,12 @@ assert p["shm_name"] == "/tipc." + sys.argv[2].replace("/", "."), p
 assert p["rate"] is not None and 25 <= p["rate"] <= 75, p  # 50 Hz within 50 %
 # this host's pool: its host identity (that of /dev/shm) is stated and ours
 assert p["local"] is True and len(p["host_id"]) == 32, p
-assert open("/dev/shm/tipc.host-id").read().strip() == p["host_id"], p
+# the documented derivation: boot id halves XOR /dev/shm's device and inode
+boot = bytes.fromhex(open("/proc/sys/kernel/random/boot_id").read().strip().replace("-", ""))
+st = os.stat("/dev/shm")
+want = "%016x%016x" % (int.from_bytes(boot[:8], "big") ^ st.st_dev,
+                       int.from_bytes(boot[8:], "big") ^ st.st_ino)
+assert want == p["host_id"], (want, p)
 PYEOF
 
 log "list (table)"

@@ -61,7 +61,11 @@ grep -q '^ON$' "$WORK/probe_on.out" || die "TIPC_REMOTE=1 does not turn remote r
 echo "ok: remote reading off by default, on with TIPC_REMOTE=1"
 
 # 7. the command-line tool on host B
-ID_A=$(on A cat /dev/shm/tipc.host-id)
+# host A's id, derived as the library documents it (boot id XOR A's /dev/shm)
+ID_A=$(on A /usr/bin/python3 -c 'import os
+b = bytes.fromhex(open("/proc/sys/kernel/random/boot_id").read().strip().replace("-", ""))
+s = os.stat("/dev/shm")
+print("%016x%016x" % (int.from_bytes(b[:8], "big") ^ s.st_dev, int.from_bytes(b[8:], "big") ^ s.st_ino))')
 on B timeout 60 "$TIPC" list --json --wait 5 --rate-window 0 >"$WORK/list.out" 2>&1 || die "tipc list failed"
 grep '"name": "rcam"' "$WORK/list.out" | grep '"local": false' | grep '"hostname": "robot"' |
     grep -q "\"host_id\": \"$ID_A\"" || die "tipc list on B does not show rcam on host A"
