@@ -1,5 +1,6 @@
 #include "remote.h"
 
+#include "cdr_in.h"
 #include "discovery.h"
 #include "pool.h"
 #include "proc.h"
@@ -7,6 +8,7 @@
 #include "tensor_ipc_msgs.h"
 
 #include <dds/dds.h>
+#include <dds/ddsi/ddsi_serdata.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -228,25 +230,43 @@ static int reject(void)
     return 0;
 }
 
-/* One received sample: validated in full, then written as the mirror's
- * next frame. The sender is any DDS peer: nothing in it is trusted. */
-static int mirror_accept(struct tipc_remote_mirror *m, const tensor_ipc_Frame *f)
+tipc_status tipc__remote_frame_parse(struct tipc__remote_frame *f, const void *cdr, size_t size)
 {
-    if (!memchr(f->pool, '\0', sizeof f->pool) || strcmp(f->pool, m->md.name) != 0 ||
-        f->incarnation != m->incarnation || f->data._length != m->md.frame_bytes ||
-        (f->data._length && !f->data._buffer) || f->frame_index >= INDEX_LIMIT ||
-        (m->have_last && f->frame_index <= m->last_remote))
+    struct cdr_in r;
+    const char *pool;
+    uint32_t pool_len, data_len;
+    uint64_t ts;
+    if (!cdr_in_open(&r, cdr, size) || !cdr_in_string(&r, &pool, &pool_len) ||
+        pool_len >= sizeof f->pool || !cdr_in_u64(&r, &f->incarnation) ||
+        !cdr_in_u64(&r, &f->frame_index) || !cdr_in_u64(&r, &ts) ||
+        !cdr_in_seq(&r, 1, &data_len, &f->data))
+        return TIPC_E_CORRUPT;
+    memcpy(f->pool, pool, pool_len + 1);
+    f->timestamp_ns = (int64_t)ts;
+    f->data_len = data_len;
+    return TIPC_OK;
+}
+
+/* One received sample, still serialised: parsed and validated in full, then
+ * its payload copied once, straight into the mirror's next slot. The sender
+ * is any DDS peer: nothing in it is trusted. */
+static int mirror_accept(struct tipc_remote_mirror *m, const void *cdr, size_t size)
+{
+    struct tipc__remote_frame f;
+    if (tipc__remote_frame_parse(&f, cdr, size) != TIPC_OK || strcmp(f.pool, m->md.name) != 0 ||
+        f.incarnation != m->incarnation || f.data_len != m->md.frame_bytes ||
+        f.frame_index >= INDEX_LIMIT || (m->have_last && f.frame_index <= m->last_remote))
         return reject();
     if (!m->have_last)
-        m->next = f->frame_index; /* a mirror counts from the first frame it sees */
+        m->next = f.frame_index; /* a mirror counts from the first frame it sees */
     uint32_t slot;
     if (tipc__ring_begin_write(m->pool->ring, m->next, MIRROR_WRITE_TIMEOUT_NS, &slot) != TIPC_OK)
         return 0; /* a local reader holds the slot: this frame is dropped */
-    memcpy(tipc__mem_frame(&m->pool->mem, slot), f->data._buffer, m->md.frame_bytes);
+    memcpy(tipc__mem_frame(&m->pool->mem, slot), f.data, m->md.frame_bytes);
     tipc__ring_commit(m->pool->ring, m->next);
     m->next++;
     m->have_last = 1;
-    m->last_remote = f->frame_index;
+    m->last_remote = f.frame_index;
     atomic_fetch_add(&mirrored_count, 1);
     return 1;
 }
@@ -272,16 +292,23 @@ static void *mirror_main(void *arg)
     enum { BATCH = 8 };
     while (!atomic_load(&m->stop)) {
         dds_waitset_wait(m->waitset, NULL, 0, MIRROR_CHECK_NS);
-        int n;
+        dds_return_t n;
         do {
-            void *samples[BATCH] = {NULL};
+            /* Taken serialised: a typed take would deserialise into a fresh
+             * frame-sized buffer first, a copy (and page faults) per frame. */
+            struct ddsi_serdata *sd[BATCH];
             dds_sample_info_t infos[BATCH];
-            n = dds_take(m->reader, samples, infos, BATCH, BATCH);
-            for (int i = 0; i < n; i++)
-                if (infos[i].valid_data)
-                    mirror_accept(m, samples[i]);
-            if (n > 0)
-                dds_return_loan(m->reader, samples, n);
+            n = dds_takecdr(m->reader, sd, BATCH, infos, DDS_ANY_STATE);
+            for (dds_return_t i = 0; i < n; i++) {
+                if (infos[i].valid_data) {
+                    uint32_t size = ddsi_serdata_size(sd[i]);
+                    ddsrt_iovec_t ref;
+                    struct ddsi_serdata *held = ddsi_serdata_to_ser_ref(sd[i], 0, size, &ref);
+                    mirror_accept(m, ref.iov_base, ref.iov_len);
+                    ddsi_serdata_to_ser_unref(held, &ref);
+                }
+                ddsi_serdata_unref(sd[i]);
+            }
         } while (n == BATCH && !atomic_load(&m->stop));
         dds_time_t now = dds_time();
         if (now >= next_check) {

@@ -50,6 +50,21 @@ int tipc__remote_mirror_running(const struct tipc_remote_mirror *m);
 /* Close the mirror (its readers see the producer gone) and free. NULL ok. */
 void tipc__remote_mirror_stop(struct tipc_remote_mirror *m);
 
+/* One frame sample as it travels (tensor_ipc::Frame), parsed without
+ * copying its payload: @c data points into the parsed buffer. */
+struct tipc__remote_frame {
+    char pool[64];
+    uint64_t incarnation, frame_index;
+    int64_t timestamp_ns;
+    uint32_t data_len;
+    const uint8_t *data;
+};
+/* Parse a serialised Frame (any CDR encapsulation and byte order) of @p size
+ * bytes, checking every length. TIPC_E_CORRUPT (no message set) when it is
+ * truncated, has an unterminated or over-long pool name, or a payload
+ * longer than the bytes left. */
+tipc_status tipc__remote_frame_parse(struct tipc__remote_frame *f, const void *cdr, size_t size);
+
 /* Frame samples rejected by this process's mirrors (wrong pool, incarnation,
  * size or index): counted, never written. */
 uint64_t tipc__remote_rejected(void);

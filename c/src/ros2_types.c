@@ -4,6 +4,8 @@
  * reader of serialised messages. */
 #include "ros2_types.h"
 
+#include "cdr_in.h"
+
 #include "metadata.h"
 #include "status.h"
 
@@ -15,7 +17,6 @@
 
 #include <dds/ddsi/ddsi_cdrstream.h>
 
-#include <byteswap.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -957,114 +958,15 @@ tipc_status tipc_ros2_encode(void *buf, size_t cap, size_t *out_size, const tipc
 /* Messages to arrays                                                       */
 /* ------------------------------------------------------------------------ */
 
-/* A bounds-checked CDR reader: every read checks the bytes left first. */
-struct rd {
-    const uint8_t *b;
-    size_t n, off;
-    size_t maxalign; /* 8 for XCDR1, 4 for XCDR2 */
-    int swap;        /* the stream's byte order differs from the host's */
-    const char *field;
-};
-
-static int rd_align(struct rd *r, size_t a)
-{
-    if (a > r->maxalign)
-        a = r->maxalign;
-    size_t pad = (a - r->off % a) % a;
-    if (pad > r->n - r->off)
-        return 0;
-    r->off += pad;
-    return 1;
-}
-
-static int rd_bytes(struct rd *r, size_t k, const uint8_t **p)
-{
-    if (k > r->n - r->off)
-        return 0;
-    *p = r->b + r->off;
-    r->off += k;
-    return 1;
-}
-
-static int rd_u8(struct rd *r, uint8_t *v)
-{
-    const uint8_t *p;
-    if (!rd_bytes(r, 1, &p))
-        return 0;
-    *v = *p;
-    return 1;
-}
-
-static int rd_u32(struct rd *r, uint32_t *v)
-{
-    const uint8_t *p;
-    if (!rd_align(r, 4) || !rd_bytes(r, 4, &p))
-        return 0;
-    memcpy(v, p, 4);
-    if (r->swap)
-        *v = bswap_32(*v);
-    return 1;
-}
-
-static int rd_f32(struct rd *r, float *v)
-{
-    uint32_t u;
-    if (!rd_u32(r, &u))
-        return 0;
-    memcpy(v, &u, 4);
-    return 1;
-}
-
-static int rd_f64(struct rd *r, double *v)
-{
-    const uint8_t *p;
-    uint64_t u;
-    if (!rd_align(r, 8) || !rd_bytes(r, 8, &p))
-        return 0;
-    memcpy(&u, p, 8);
-    if (r->swap)
-        u = bswap_64(u);
-    memcpy(v, &u, 8);
-    return 1;
-}
-
-/* A CDR string: length with terminator, the bytes, the terminator. */
-static int rd_string(struct rd *r, const char **s, uint32_t *len)
-{
-    uint32_t n;
-    const uint8_t *p;
-    if (!rd_u32(r, &n) || n == 0 || !rd_bytes(r, n, &p) || p[n - 1] != 0)
-        return 0;
-    *s = (const char *)p;
-    *len = n - 1;
-    return 1;
-}
-
-/* A sequence of @p count elements of @p esize bytes. */
-static int rd_seq(struct rd *r, size_t esize, uint32_t *count, const uint8_t **p)
-{
-    if (!rd_u32(r, count))
-        return 0;
-    if (*count == 0) {
-        *p = r->b + r->off;
-        return 1;
-    }
-    if (!rd_align(r, esize))
-        return 0;
-    if (*count > (r->n - r->off) / esize)
-        return 0;
-    return rd_bytes(r, (size_t)*count * esize, p);
-}
-
-static int rd_header(struct rd *r, int64_t *stamp_ns)
+static int rd_header(struct cdr_in *r, int64_t *stamp_ns)
 {
     uint32_t sec, nsec, len;
     const char *frame_id;
     r->field = "header.stamp";
-    if (!rd_u32(r, &sec) || !rd_u32(r, &nsec))
+    if (!cdr_in_u32(r, &sec) || !cdr_in_u32(r, &nsec))
         return 0;
     r->field = "header.frame_id";
-    if (!rd_string(r, &frame_id, &len))
+    if (!cdr_in_string(r, &frame_id, &len))
         return 0;
     *stamp_ns = (int64_t)(int32_t)sec * 1000000000 + (int64_t)nsec;
     return 1;
@@ -1141,13 +1043,13 @@ static void emit(const struct plan *p, const tipc_ros2_array *a, uint8_t *dst)
 #define CORRUPT(...) (snprintf(why, whysize, __VA_ARGS__), TIPC_E_CORRUPT)
 #define UNSUPP(...) (snprintf(why, whysize, __VA_ARGS__), TIPC_E_UNSUPPORTED)
 
-static tipc_status truncated(struct rd *r, char *why, size_t whysize)
+static tipc_status truncated(struct cdr_in *r, char *why, size_t whysize)
 {
     return CORRUPT("truncated or inconsistent at byte %zu of %zu (field %s)", r->off + 4, r->n + 4,
                    r->field);
 }
 
-static tipc_status parse_image(struct rd *r, tipc_ros2_array *a, struct plan *p, char *why,
+static tipc_status parse_image(struct cdr_in *r, tipc_ros2_array *a, struct plan *p, char *why,
                                size_t whysize)
 {
     uint32_t h, w, step, enclen, n;
@@ -1156,16 +1058,16 @@ static tipc_status parse_image(struct rd *r, tipc_ros2_array *a, struct plan *p,
     if (!rd_header(r, &a->stamp_ns))
         return truncated(r, why, whysize);
     r->field = "height/width";
-    if (!rd_u32(r, &h) || !rd_u32(r, &w))
+    if (!cdr_in_u32(r, &h) || !cdr_in_u32(r, &w))
         return truncated(r, why, whysize);
     r->field = "encoding";
-    if (!rd_string(r, &enc, &enclen))
+    if (!cdr_in_string(r, &enc, &enclen))
         return truncated(r, why, whysize);
     r->field = "is_bigendian/step";
-    if (!rd_u8(r, &big) || !rd_u32(r, &step))
+    if (!cdr_in_u8(r, &big) || !cdr_in_u32(r, &step))
         return truncated(r, why, whysize);
     r->field = "data";
-    if (!rd_seq(r, 1, &n, &p->src))
+    if (!cdr_in_seq(r, 1, &n, &p->src))
         return truncated(r, why, whysize);
     tipc_dtype dt;
     int ch;
@@ -1197,29 +1099,29 @@ static tipc_status parse_image(struct rd *r, tipc_ros2_array *a, struct plan *p,
     return TIPC_OK;
 }
 
-static tipc_status parse_joint(struct rd *r, tipc_ros2_array *a, struct plan *p, char *why,
+static tipc_status parse_joint(struct cdr_in *r, tipc_ros2_array *a, struct plan *p, char *why,
                                size_t whysize)
 {
     uint32_t nn, np, nv, ne;
     if (!rd_header(r, &a->stamp_ns))
         return truncated(r, why, whysize);
     r->field = "name";
-    if (!rd_u32(r, &nn))
+    if (!cdr_in_u32(r, &nn))
         return truncated(r, why, whysize);
     for (uint32_t i = 0; i < nn; i++) {
         const char *s;
         uint32_t len;
-        if (!rd_string(r, &s, &len))
+        if (!cdr_in_string(r, &s, &len))
             return truncated(r, why, whysize);
     }
     r->field = "position";
-    if (!rd_seq(r, 8, &np, &p->jp))
+    if (!cdr_in_seq(r, 8, &np, &p->jp))
         return truncated(r, why, whysize);
     r->field = "velocity";
-    if (!rd_seq(r, 8, &nv, &p->jv))
+    if (!cdr_in_seq(r, 8, &nv, &p->jv))
         return truncated(r, why, whysize);
     r->field = "effort";
-    if (!rd_seq(r, 8, &ne, &p->je))
+    if (!cdr_in_seq(r, 8, &ne, &p->je))
         return truncated(r, why, whysize);
     if ((nv && nv != np) || (ne && ne != np))
         return CORRUPT("JointState has %u positions, %u velocities and %u efforts", np, nv, ne);
@@ -1246,15 +1148,15 @@ static tipc_status parse_joint(struct rd *r, tipc_ros2_array *a, struct plan *p,
 }
 
 /* @p n doubles at the current place (struct members, each aligned). */
-static int rd_doubles(struct rd *r, double *v, int n)
+static int rd_doubles(struct cdr_in *r, double *v, int n)
 {
     for (int i = 0; i < n; i++)
-        if (!rd_f64(r, &v[i]))
+        if (!cdr_in_f64(r, &v[i]))
             return 0;
     return 1;
 }
 
-static tipc_status parse_imu(struct rd *r, tipc_ros2_array *a, struct plan *p, char *why,
+static tipc_status parse_imu(struct cdr_in *r, tipc_ros2_array *a, struct plan *p, char *why,
                              size_t whysize)
 {
     double cov[9];
@@ -1277,7 +1179,7 @@ static tipc_status parse_imu(struct rd *r, tipc_ros2_array *a, struct plan *p, c
     return TIPC_OK;
 }
 
-static tipc_status parse_cloud(struct rd *r, tipc_ros2_array *a, struct plan *p, char *why,
+static tipc_status parse_cloud(struct cdr_in *r, tipc_ros2_array *a, struct plan *p, char *why,
                                size_t whysize)
 {
     static const char *const want[4] = { "x", "y", "z", "intensity" };
@@ -1287,16 +1189,16 @@ static tipc_status parse_cloud(struct rd *r, tipc_ros2_array *a, struct plan *p,
     if (!rd_header(r, &a->stamp_ns))
         return truncated(r, why, whysize);
     r->field = "height/width";
-    if (!rd_u32(r, &h) || !rd_u32(r, &w))
+    if (!cdr_in_u32(r, &h) || !cdr_in_u32(r, &w))
         return truncated(r, why, whysize);
     r->field = "fields";
-    if (!rd_u32(r, &nf))
+    if (!cdr_in_u32(r, &nf))
         return truncated(r, why, whysize);
     for (uint32_t i = 0; i < nf; i++) {
         const char *name;
         uint32_t len, off, count;
         uint8_t dt;
-        if (!rd_string(r, &name, &len) || !rd_u32(r, &off) || !rd_u8(r, &dt) || !rd_u32(r, &count))
+        if (!cdr_in_string(r, &name, &len) || !cdr_in_u32(r, &off) || !cdr_in_u8(r, &dt) || !cdr_in_u32(r, &count))
             return truncated(r, why, whysize);
         for (int k = 0; k < 4; k++)
             if (strlen(name) == len && !strcmp(name, want[k])) {
@@ -1308,13 +1210,13 @@ static tipc_status parse_cloud(struct rd *r, tipc_ros2_array *a, struct plan *p,
             }
     }
     r->field = "is_bigendian/point_step/row_step";
-    if (!rd_u8(r, &big) || !rd_u32(r, &ps) || !rd_u32(r, &rs))
+    if (!cdr_in_u8(r, &big) || !cdr_in_u32(r, &ps) || !cdr_in_u32(r, &rs))
         return truncated(r, why, whysize);
     r->field = "data";
-    if (!rd_seq(r, 1, &n, &p->src))
+    if (!cdr_in_seq(r, 1, &n, &p->src))
         return truncated(r, why, whysize);
     r->field = "is_dense";
-    if (!rd_u8(r, &dense))
+    if (!cdr_in_u8(r, &dense))
         return truncated(r, why, whysize);
     if (!found[0] || !found[1] || !found[2])
         return UNSUPP("PointCloud2 without float32 x, y and z fields has no array form");
@@ -1344,7 +1246,7 @@ static tipc_status parse_cloud(struct rd *r, tipc_ros2_array *a, struct plan *p,
     return TIPC_OK;
 }
 
-static tipc_status parse_grid(struct rd *r, tipc_ros2_array *a, struct plan *p, char *why,
+static tipc_status parse_grid(struct cdr_in *r, tipc_ros2_array *a, struct plan *p, char *why,
                               size_t whysize)
 {
     uint32_t sec, nsec, w, h, n;
@@ -1353,11 +1255,11 @@ static tipc_status parse_grid(struct rd *r, tipc_ros2_array *a, struct plan *p, 
     if (!rd_header(r, &a->stamp_ns))
         return truncated(r, why, whysize);
     r->field = "info";
-    if (!rd_u32(r, &sec) || !rd_u32(r, &nsec) || !rd_f32(r, &res) || !rd_u32(r, &w) ||
-        !rd_u32(r, &h) || !rd_doubles(r, origin, 7))
+    if (!cdr_in_u32(r, &sec) || !cdr_in_u32(r, &nsec) || !cdr_in_f32(r, &res) || !cdr_in_u32(r, &w) ||
+        !cdr_in_u32(r, &h) || !rd_doubles(r, origin, 7))
         return truncated(r, why, whysize);
     r->field = "data";
-    if (!rd_seq(r, 1, &n, &p->src))
+    if (!cdr_in_seq(r, 1, &n, &p->src))
         return truncated(r, why, whysize);
     if ((uint64_t)w * h != n)
         return CORRUPT("OccupancyGrid data holds %u cells, info says %ux%u", n, h, w);
@@ -1373,7 +1275,7 @@ static tipc_status parse_grid(struct rd *r, tipc_ros2_array *a, struct plan *p, 
     return TIPC_OK;
 }
 
-static tipc_status parse_values(struct rd *r, tipc_ros2_array *a, struct plan *p, int n,
+static tipc_status parse_values(struct cdr_in *r, tipc_ros2_array *a, struct plan *p, int n,
                                 char *why, size_t whysize)
 {
     r->field = "values";
@@ -1409,19 +1311,19 @@ static void pose_to_matrix(tipc_ros2_array *a, struct plan *p)
     a->bytes = sizeof m;
 }
 
-static tipc_status parse_multi(const tipc__ros2_type *t, struct rd *r, tipc_ros2_array *a,
+static tipc_status parse_multi(const tipc__ros2_type *t, struct cdr_in *r, tipc_ros2_array *a,
                                struct plan *p, char *why, size_t whysize)
 {
     uint32_t nd, offset, n;
     uint64_t size[TIPC_MAX_DIMS], stride[TIPC_MAX_DIMS];
     int strides_set = 0;
     r->field = "layout.dim";
-    if (!rd_u32(r, &nd))
+    if (!cdr_in_u32(r, &nd))
         return truncated(r, why, whysize);
     for (uint32_t i = 0; i < nd; i++) {
         const char *label;
         uint32_t len, sz, st;
-        if (!rd_string(r, &label, &len) || !rd_u32(r, &sz) || !rd_u32(r, &st))
+        if (!cdr_in_string(r, &label, &len) || !cdr_in_u32(r, &sz) || !cdr_in_u32(r, &st))
             return truncated(r, why, whysize);
         if (i < TIPC_MAX_DIMS) {
             size[i] = sz;
@@ -1430,12 +1332,12 @@ static tipc_status parse_multi(const tipc__ros2_type *t, struct rd *r, tipc_ros2
         }
     }
     r->field = "layout.data_offset";
-    if (!rd_u32(r, &offset))
+    if (!cdr_in_u32(r, &offset))
         return truncated(r, why, whysize);
     a->dtype = multi_dtype(t);
     size_t es = tipc_dtype_size(a->dtype);
     r->field = "data";
-    if (!rd_seq(r, es, &n, &p->src))
+    if (!cdr_in_seq(r, es, &n, &p->src))
         return truncated(r, why, whysize);
     if (nd > TIPC_MAX_DIMS)
         return UNSUPP("a MultiArray of %u dims exceeds the %d of a pool", nd, TIPC_MAX_DIMS);
@@ -1482,14 +1384,11 @@ tipc_status tipc__ros2_decode(const tipc__ros2_type *t, tipc_ros2_array *out, vo
     if (size < 4)
         return tipc__fail(TIPC_E_CORRUPT, "%s: %s message of %zu bytes has no encapsulation header",
                           what, t->info.name, size);
-    struct rd r = { b + 4, size - 4, 0, 8, 0, "" };
-    /* Encapsulation identifiers: CDR_BE, CDR_LE (XCDR1), CDR2_BE, CDR2_LE. */
-    if (b[0] != 0 || (b[1] != 0 && b[1] != 1 && b[1] != 6 && b[1] != 7))
+    struct cdr_in r;
+    if (!cdr_in_open(&r, cdr, size))
         return tipc__fail(TIPC_E_CORRUPT,
                           "%s: %s message has encapsulation 0x%02x%02x, not plain CDR", what,
                           t->info.name, b[0], b[1]);
-    r.maxalign = b[1] >= 6 ? 4 : 8;
-    r.swap = (b[1] & 1) == is_host_big_endian();
     tipc_ros2_array a;
     memset(&a, 0, sizeof a);
     struct plan p;

@@ -4,6 +4,7 @@
 #include "cuda.h"
 #include "pool.h"
 #include "proc.h"
+#include "remote.h"
 #include "tensor_ipc.h"
 
 #include <check.h>
@@ -1037,6 +1038,79 @@ START_TEST(test_discover_pools)
 }
 END_TEST
 
+/* ------------------------------------------------------- remote frames */
+
+/* A serialised tensor_ipc::Frame built byte by byte: @p kind is the second
+ * encapsulation byte (0 CDR_BE, 1 CDR_LE, 6 CDR2_BE, 7 CDR2_LE). */
+static size_t frame_cdr(uint8_t *b, uint8_t kind, const char *pool, uint32_t data_len,
+                        uint32_t claimed_len)
+{
+    const int be = !(kind & 1);
+    const size_t maxalign = kind >= 6 ? 4 : 8;
+    size_t n = 4;
+    memset(b, 0xEE, 4096);
+    b[0] = 0, b[1] = kind, b[2] = 0, b[3] = 0;
+#define PUT(v, w)                                                                   \
+    do {                                                                            \
+        size_t a_ = (w) < maxalign ? (w) : maxalign;                                \
+        while ((n - 4) % a_)                                                        \
+            b[n++] = 0;                                                             \
+        for (int k_ = 0; k_ < (w); k_++)                                            \
+            b[n + k_] = (uint8_t)((uint64_t)(v) >> (8 * (be ? (w) - 1 - k_ : k_))); \
+        n += (w);                                                                   \
+    } while (0)
+    PUT(strlen(pool) + 1, 4);
+    memcpy(b + n, pool, strlen(pool) + 1);
+    n += strlen(pool) + 1;
+    PUT(UINT64_C(0x1122334455667788), 8); /* incarnation */
+    PUT(42, 8);                           /* frame_index */
+    PUT(-5, 8);                           /* timestamp_ns */
+    PUT(claimed_len, 4);
+#undef PUT
+    for (uint32_t i = 0; i < data_len; i++)
+        b[n++] = (uint8_t)(i * 7 + 1);
+    return n;
+}
+
+START_TEST(test_remote_frame_parse)
+{
+    static uint8_t b[4096];
+    struct tipc__remote_frame f;
+    const uint8_t kinds[] = {0, 1, 6, 7};
+    for (size_t k = 0; k < sizeof kinds; k++) {
+        /* "abcd": the payload fields start at body offset 16 (XCDR1) or 12 (XCDR2). */
+        size_t n = frame_cdr(b, kinds[k], "abcd", 100, 100);
+        memset(&f, 0, sizeof f);
+        ck_assert_int_eq(tipc__remote_frame_parse(&f, b, n), TIPC_OK);
+        ck_assert_str_eq(f.pool, "abcd");
+        ck_assert_uint_eq(f.incarnation, UINT64_C(0x1122334455667788));
+        ck_assert_uint_eq(f.frame_index, 42);
+        ck_assert_int_eq(f.timestamp_ns, -5);
+        ck_assert_uint_eq(f.data_len, 100);
+        ck_assert_ptr_eq(f.data, b + n - 100);
+        ck_assert_uint_eq(f.data[99], (uint8_t)(99 * 7 + 1));
+        for (size_t cut = 0; cut < n; cut++) /* every truncation fails */
+            ck_assert_int_eq(tipc__remote_frame_parse(&f, b, cut), TIPC_E_CORRUPT);
+        /* a payload claiming more bytes than there are */
+        n = frame_cdr(b, kinds[k], "abcd", 100, 101);
+        ck_assert_int_eq(tipc__remote_frame_parse(&f, b, n), TIPC_E_CORRUPT);
+        n = frame_cdr(b, kinds[k], "abcd", 0, UINT32_MAX);
+        ck_assert_int_eq(tipc__remote_frame_parse(&f, b, n), TIPC_E_CORRUPT);
+    }
+    size_t n = frame_cdr(b, 1, "abcd", 8, 8);
+    b[8 + 4] = 'x'; /* the pool name's terminator overwritten */
+    ck_assert_int_eq(tipc__remote_frame_parse(&f, b, n), TIPC_E_CORRUPT);
+    char longname[80];
+    memset(longname, 'p', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0'; /* 79 characters: above string<63> */
+    n = frame_cdr(b, 1, longname, 8, 8);
+    ck_assert_int_eq(tipc__remote_frame_parse(&f, b, n), TIPC_E_CORRUPT);
+    n = frame_cdr(b, 1, "abcd", 8, 8);
+    b[1] = 2; /* PL_CDR_BE: not a plain CDR stream */
+    ck_assert_int_eq(tipc__remote_frame_parse(&f, b, n), TIPC_E_CORRUPT);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ CUDA */
 
 START_TEST(test_cuda_payload_validation)
@@ -1319,6 +1393,7 @@ static Suite *unit_suite(void)
     CASE("get_and_acquire_frame_by_index", test_get_and_acquire_frame_by_index);
     CASE("discover_pools", test_discover_pools);
     CASE("cuda_payload_validation", test_cuda_payload_validation);
+    CASE("remote_frame_parse", test_remote_frame_parse);
     CASE("cuda_unavailable_is_clear", test_cuda_unavailable_is_clear);
     CASE("short_timeout_reclaims_dead_holder", test_short_timeout_still_reclaims_dead_holder);
     CASE("threads_race_to_create", test_threads_race_to_create);
