@@ -38,6 +38,7 @@ import argparse
 import glob
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -52,8 +53,12 @@ IMU_SHAPE = (10,)
 
 def producer_main(prefix: str, cam_hz: float, imu_hz: float, seconds: float, history: int) -> None:
     """The producer process: puts frames whose first bytes carry their number."""
+    import signal
+
     import tensor_ipc as tipc
 
+    stop = []
+    signal.signal(signal.SIGUSR1, lambda *_: stop.append(1))  # the volume runs end this way
     cam = tipc.TensorProducer(tipc.PoolMetadata(f"{prefix}/cam", CAM_SHAPE, "uint8", "numpy",
                                                 history))
     imu = tipc.TensorProducer(tipc.PoolMetadata(f"{prefix}/imu", IMU_SHAPE, "float64", "numpy",
@@ -70,7 +75,7 @@ def producer_main(prefix: str, cam_hz: float, imu_hz: float, seconds: float, his
     t0 = time.monotonic()
     next_cam = next_imu = t0
     n_cam = n_imu = 0
-    while time.monotonic() - t0 < seconds:
+    while time.monotonic() - t0 < seconds and not stop:
         now = time.monotonic()
         if cam_hz <= 0 or now >= next_cam:
             with cam.loan() as f:
@@ -109,6 +114,34 @@ def disk_baseline(d: str, nbytes: int) -> float:
     return nbytes / dt / 1e6
 
 
+def dd_baseline(d: str, nbytes: int) -> float:
+    """MB/s of ``dd`` writing ``nbytes`` from /dev/zero in camera-frame blocks
+    to a new file, conv=fdatasync (dd's own figure for the disk)."""
+    path = os.path.join(d, "dd.bin")
+    count = max(1, nbytes // (CAM_SHAPE[0] * CAM_SHAPE[1] * CAM_SHAPE[2]))
+    t = time.perf_counter()
+    subprocess.run(["dd", "if=/dev/zero", f"of={path}", "bs=6220800", f"count={count}",
+                    "conv=fdatasync", "status=none"], check=True)
+    dt = time.perf_counter() - t
+    size = os.path.getsize(path)
+    os.unlink(path)
+    return size / dt / 1e6
+
+
+def dirty_limit_bytes() -> int:
+    """The kernel's dirty page limit (vm.dirty_bytes, or vm.dirty_ratio of
+    the memory available): how much a writer can put in the page cache
+    before it is held to the disk's pace."""
+    def read(name: str) -> int:
+        with open(f"/proc/sys/vm/{name}") as f:
+            return int(f.read())
+    if read("dirty_bytes"):
+        return read("dirty_bytes")
+    with open("/proc/meminfo") as f:
+        info = {ln.split(":")[0]: int(ln.split()[1]) * 1024 for ln in f}
+    return info["MemAvailable"] * read("dirty_ratio") // 100
+
+
 def writer_only(d: str, nbytes: int, crcs: bool = True) -> float:
     """MB/s of the recorder's file side alone (record._sink.Sink, as the
     recorder uses it) given ready camera messages (bytes, as a pool's thread
@@ -140,7 +173,9 @@ def writer_only(d: str, nbytes: int, crcs: bool = True) -> float:
 
 
 def run_recording(d: str, prefix: str, cam_hz: float, imu_hz: float, seconds: float,
-                  history: int, crcs: bool = True) -> dict:
+                  history: int, crcs: bool = True, until_bytes: int = 0) -> dict:
+    """One recording of the producer's pools; with ``until_bytes``, it ends
+    (the producer told to stop) once the file holds that many bytes."""
     from tensor_ipc import PoolMetadata, record
 
     env = dict(os.environ)
@@ -159,6 +194,10 @@ def run_recording(d: str, prefix: str, cam_hz: float, imu_hz: float, seconds: fl
     t0 = time.perf_counter()
     prod.stdin.write("go\n")
     prod.stdin.flush()
+    if until_bytes:
+        while os.path.getsize(path) < until_bytes and prod.poll() is None:
+            time.sleep(0.1)
+        prod.send_signal(signal.SIGUSR1)
     put = json.loads(prod.stdout.readline())
     # frames still queued reach the file; then the file is closed and fsynced
     err = rec.stop()
@@ -176,7 +215,7 @@ def run_recording(d: str, prefix: str, cam_hz: float, imu_hz: float, seconds: fl
         short = name.rsplit("/", 1)[1]
         out["pools"][short] = {"put": put[short], "recorded": c.frames, "dropped": c.dropped,
                                "not_saved": rec.lost().get(name, 0),
-                               "hz": c.frames / seconds}
+                               "hz": c.frames / elapsed if until_bytes else c.frames / seconds}
     # check: the camera frames recorded are the ones put, in order
     n = 0
     last = -1
@@ -199,6 +238,10 @@ def main() -> int:
     ap.add_argument("--dir", help="directory on the disk to measure (default: a temp dir in .)")
     ap.add_argument("--seconds", type=float, default=5.0, help="length of each recording")
     ap.add_argument("--rounds", type=int, default=5, help="disk / max rounds (median)")
+    ap.add_argument("--volume-gb", type=float, default=10.0,
+                    help="bytes per run past the page cache (0: skip those runs)")
+    ap.add_argument("--volume-rounds", type=int, default=2,
+                    help="rounds of recorder / write loop / dd past the page cache")
     ap.add_argument("--json", help="write the figures to this file")
     args = ap.parse_args()
     from tensor_ipc import record
@@ -220,6 +263,20 @@ def main() -> int:
         writers.append(writer_only(base, nbytes))
     nocrc = run_recording(base, f"{prefix}/c", MAX_HZ, 0.0, args.seconds, 64, crcs=False)
     sustained = run_recording(base, f"{prefix}/s", 60.0, 500.0, args.seconds, 8)
+    # Past the page cache: each run writes --volume-gb, well beyond the dirty
+    # page limit, so the disk itself sets the pace (a recorder runs for hours).
+    vol = int(args.volume_gb * 1e9)
+    vrecs, vloops, vdds, vsus = [], [], [], None
+    for r in range(args.volume_rounds if vol else 0):
+        steps = [lambda: vrecs.append(run_recording(base, f"{prefix}/v{r}", MAX_HZ, 0.0, 3600.0,
+                                                    64, until_bytes=vol)),
+                 lambda: vloops.append(disk_baseline(base, vol)),
+                 lambda: vdds.append(dd_baseline(base, vol))]
+        for step in (steps if r % 2 == 0 else steps[::-1]):
+            step()
+    if vol:
+        cam_bytes = CAM_SHAPE[0] * CAM_SHAPE[1] * CAM_SHAPE[2]
+        vsus = run_recording(base, f"{prefix}/S", 60.0, 500.0, vol / (60 * cam_bytes), 8)
     load_after = os.getloadavg()
     disk_mb = float(np.median(disks))
     rec_mb = float(np.median([r["mb_per_s"] for r in maxruns]))
@@ -254,7 +311,30 @@ def main() -> int:
     print(f"  disk / recorder = {ratio:.2f} (medians; per pair: "
           f"{', '.join(f'{p:.2f}' for p in pairs)}; target <= 1.3: "
           f"{'met' if ratio <= 1.3 else 'NOT met'})")
-    for r in [sustained, nocrc] + maxruns:
+    if vol:
+        vr = [r["mb_per_s"] for r in vrecs]
+        vhz = [r["pools"]["cam"]["hz"] for r in vrecs]
+        disk_v = max(float(np.median(vloops)), float(np.median(vdds)))
+        vratio = disk_v / float(np.median(vr))
+        print(f"  past the page cache: {args.volume_gb:g} GB per run (the kernel's dirty page "
+              f"limit here: {dirty_limit_bytes() / 1e9:.1f} GB), {args.volume_rounds} rounds, "
+              f"order alternating")
+        print(f"    disk, Python write loop + fsync: median {np.median(vloops):.0f} MB/s of "
+              f"{', '.join(f'{d:.0f}' for d in vloops)}; dd conv=fdatasync: median "
+              f"{np.median(vdds):.0f} of {', '.join(f'{d:.0f}' for d in vdds)}")
+        print(f"    recorder, 1080p rgb8 put at {MAX_HZ:g} Hz until the file holds "
+              f"{args.volume_gb:g} GB, fsync included: median {np.median(vr):.0f} MB/s of "
+              f"{', '.join(f'{x:.0f}' for x in vr)} ("
+              f"{', '.join(f'{h:.1f}' for h in vhz)} Hz)")
+        print(f"    disk (the faster baseline) / recorder = {vratio:.2f} (target <= 1.3: "
+              f"{'met' if vratio <= 1.3 else 'NOT met'})")
+        v = vsus["pools"]
+        print(f"    sustained, 1080p rgb8 at 60 Hz + Imu at 500 Hz for "
+              f"{vol / (60 * cam_bytes):.0f} s ({vsus['file_mb'] / 1e3:.1f} GB): cam "
+              f"{v['cam']['recorded']}/{v['cam']['put']} (not saved {v['cam']['not_saved']}, "
+              f"dropped {v['cam']['dropped']}), imu {v['imu']['recorded']}/{v['imu']['put']} "
+              f"(dropped {v['imu']['dropped']}), {vsus['mb_per_s']:.0f} MB/s to the file")
+    for r in [sustained, nocrc] + maxruns + vrecs + ([vsus] if vsus else []):
         if r["error"]:
             print(f"  FAILED: {r['error']}")
             ok = False
@@ -266,6 +346,9 @@ def main() -> int:
         with open(args.json, "w") as f:
             json.dump({"disk_mb_per_s": disks, "sustained": sustained, "max": maxruns,
                        "max_no_crc": nocrc, "writer_only_mb_per_s": writers, "ratio": ratio, "ratio_pairs": pairs,
+                       "volume_gb": args.volume_gb, "volume_loop_mb_per_s": vloops,
+                       "volume_dd_mb_per_s": vdds, "volume_recorder": vrecs,
+                       "volume_sustained": vsus,
                        "load": [load_before, load_after]}, f, indent=1)
     if not args.dir:
         os.rmdir(base)

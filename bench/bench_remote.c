@@ -4,12 +4,18 @@
  * type of the library's IDL, reliable keep-last 16 writer; reader best
  * effort keep-last 1 (latest) or reliable keep-last 16 (every).
  *
- *   send KIND BYTES MODE N HZ DIR   KIND tipc|dds; MODE latest|every; HZ 0
+ *   send KIND BYTES MODE N HZ DIR   KIND put|loan|dds; MODE latest|every; HZ 0
  *                                   sends N frames as fast as it can (the
  *                                   throughput run), else paces them (the
  *                                   latency run). Warm-up frames go until the
- *                                   receiver writes DIR/ready.
- *   recv KIND BYTES MODE N DIR      receives until frame N-1 or 3 s of
+ *                                   receiver writes DIR/ready. put: the
+ *                                   frame is copied in by tipc_producer_put;
+ *                                   loan: written in place into a loaned slot
+ *                                   (tipc_producer_loan/commit), as a driver
+ *                                   filling its frame would; dds: the plain
+ *                                   writer, whose sample is the buffer.
+ *   recv KIND BYTES MODE N DIR      KIND put|loan (the same tensor-ipc
+ *                                   consumer) or dds; receives until frame N-1 or 3 s of
  *                                   silence; prints one RESULT line.
  *   putcost N                       local-only put of 64 B frames with the
  *                                   control plane on (so the frame writer
@@ -94,7 +100,8 @@ static int do_send(const char *kind, size_t bytes, int every, uint64_t n, double
     dds_entity_t pp = 0, w = 0;
     tensor_ipc_Frame f;
     memset(&f, 0, sizeof f);
-    if (!strcmp(kind, "tipc")) {
+    const int loan = !strcmp(kind, "loan");
+    if (strcmp(kind, "dds") != 0) {
         md = bench_md(bytes);
         if (tipc_producer_create(&p, md, NULL) != TIPC_OK)
             return fprintf(stderr, "producer: %s\n", tipc_last_error()), 1;
@@ -122,11 +129,18 @@ static int do_send(const char *kind, size_t bytes, int every, uint64_t n, double
     const int64_t period = hz > 0 ? (int64_t)(1e9 / hz) : 0;
     int64_t next = mono_ns();
     for (uint64_t s = 0; s < n; s++) {
-        stamp(buf, s);
-        if (p)
+        void *slot;
+        size_t size;
+        if (loan && tipc_producer_loan(p, &slot, &size) == TIPC_OK) {
+            stamp(slot, s);
+            tipc_producer_commit(p, NULL);
+        } else if (p) {
+            stamp(buf, s);
             tipc_producer_put(p, buf, bytes, NULL);
-        else
+        } else {
+            stamp(buf, s);
             dds_write(w, &f);
+        }
         if (period) {
             next += period;
             int64_t now = mono_ns();
@@ -182,7 +196,7 @@ static int do_recv(const char *kind, size_t bytes, int every, uint64_t n, const 
     struct rx r = {calloc(n, sizeof(int64_t)), 0, n, 0, 0, 0, 0};
     unsigned char *buf = malloc(bytes < 16 ? 16 : bytes);
     int64_t idle_deadline = mono_ns() + 60 * 1000000000LL;
-    if (!strcmp(kind, "tipc")) {
+    if (strcmp(kind, "dds") != 0) {
         tipc_metadata *md = bench_md(bytes);
         tipc_consumer_options o = TIPC_CONSUMER_OPTIONS_INIT;
         o.remote = 1;

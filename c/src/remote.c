@@ -212,22 +212,35 @@ void tipc__remote_tx_destroy(struct tipc_remote_tx *tx)
 /* Consumer side: the mirror                                                */
 /* ------------------------------------------------------------------------ */
 
+/* Frames reach the mirror in Cyclone's delivery thread (a data-available
+ * listener), so a received frame wakes the local readers directly, as a
+ * plain DDS reader's application would be woken: no hand-over to a thread
+ * on the way. A listener must not block Cyclone's delivery, though: when the
+ * slot to write is held by a local reader, the listener leaves that frame
+ * (and the ones after it, in the reader's history) to the mirror thread,
+ * which may wait for the slot (MIRROR_WRITE_TIMEOUT_NS). Whoever writes
+ * holds take_lock; `slow` says the thread has the stream. */
 struct tipc_remote_mirror {
     struct tipc_metadata md;
     uint64_t incarnation;
     struct tipc_pool *pool; /* this process writes it */
     struct tipc_dds_sub *follow;
-    dds_entity_t topic, reader, fresh, waitset;
+    dds_entity_t topic, reader, kick, waitset;
     pthread_t thread;
     _Atomic int stop, running;
+    _Atomic int slow, again;
+    pthread_mutex_t take_lock;
+    struct ddsi_serdata *pending; /* taken, its slot was busy (under take_lock) */
     int have_last;
     uint64_t last_remote, next;
 };
 
+enum { ACCEPT_DROPPED = 0, ACCEPT_WRITTEN = 1, ACCEPT_BUSY = -1 };
+
 static int reject(void)
 {
     atomic_fetch_add(&rejected_count, 1);
-    return 0;
+    return ACCEPT_DROPPED;
 }
 
 tipc_status tipc__remote_frame_parse(struct tipc__remote_frame *f, const void *cdr, size_t size)
@@ -249,26 +262,81 @@ tipc_status tipc__remote_frame_parse(struct tipc__remote_frame *f, const void *c
 
 /* One received sample, still serialised: parsed and validated in full, then
  * its payload copied once, straight into the mirror's next slot. The sender
- * is any DDS peer: nothing in it is trusted. */
-static int mirror_accept(struct tipc_remote_mirror *m, const void *cdr, size_t size)
+ * is any DDS peer: nothing in it is trusted. With @p timeout_ns 0 a held
+ * slot gives ACCEPT_BUSY (try again later); otherwise the frame is dropped
+ * once the wait times out. */
+static int mirror_accept(struct tipc_remote_mirror *m, struct ddsi_serdata *sd, int64_t timeout_ns)
 {
+    uint32_t size = ddsi_serdata_size(sd);
+    ddsrt_iovec_t ref;
+    struct ddsi_serdata *held = ddsi_serdata_to_ser_ref(sd, 0, size, &ref);
     struct tipc__remote_frame f;
-    if (tipc__remote_frame_parse(&f, cdr, size) != TIPC_OK || strcmp(f.pool, m->md.name) != 0 ||
-        f.incarnation != m->incarnation || f.data_len != m->md.frame_bytes ||
-        f.frame_index >= INDEX_LIMIT || (m->have_last && f.frame_index <= m->last_remote))
-        return reject();
-    if (!m->have_last)
-        m->next = f.frame_index; /* a mirror counts from the first frame it sees */
+    int result = ACCEPT_DROPPED;
     uint32_t slot;
-    if (tipc__ring_begin_write(m->pool->ring, m->next, MIRROR_WRITE_TIMEOUT_NS, &slot) != TIPC_OK)
-        return 0; /* a local reader holds the slot: this frame is dropped */
-    memcpy(tipc__mem_frame(&m->pool->mem, slot), f.data, m->md.frame_bytes);
-    tipc__ring_commit(m->pool->ring, m->next);
-    m->next++;
-    m->have_last = 1;
-    m->last_remote = f.frame_index;
-    atomic_fetch_add(&mirrored_count, 1);
-    return 1;
+    if (tipc__remote_frame_parse(&f, ref.iov_base, ref.iov_len) != TIPC_OK ||
+        strcmp(f.pool, m->md.name) != 0 || f.incarnation != m->incarnation ||
+        f.data_len != m->md.frame_bytes || f.frame_index >= INDEX_LIMIT ||
+        (m->have_last && f.frame_index <= m->last_remote)) {
+        result = reject();
+    } else {
+        if (!m->have_last)
+            m->next = f.frame_index; /* a mirror counts from the first frame it sees */
+        if (tipc__ring_begin_write(m->pool->ring, m->next, timeout_ns, &slot) != TIPC_OK) {
+            result = timeout_ns == 0 ? ACCEPT_BUSY : ACCEPT_DROPPED;
+        } else {
+            memcpy(tipc__mem_frame(&m->pool->mem, slot), f.data, m->md.frame_bytes);
+            tipc__ring_commit(m->pool->ring, m->next);
+            m->next++;
+            m->have_last = 1;
+            m->last_remote = f.frame_index;
+            atomic_fetch_add(&mirrored_count, 1);
+            result = ACCEPT_WRITTEN;
+        }
+    }
+    ddsi_serdata_to_ser_unref(held, &ref);
+    return result;
+}
+
+/* Write the pending frame, then take and write what the reader holds, one
+ * sample at a time, in order. Caller holds take_lock. Returns 1 when it
+ * stopped at a busy slot (@p timeout_ns 0 only): that sample is pending. */
+static int mirror_drain(struct tipc_remote_mirror *m, int64_t timeout_ns)
+{
+    if (m->pending) {
+        if (mirror_accept(m, m->pending, timeout_ns) == ACCEPT_BUSY)
+            return 1;
+        ddsi_serdata_unref(m->pending);
+        m->pending = NULL;
+    }
+    while (!atomic_load_explicit(&m->stop, memory_order_relaxed)) {
+        struct ddsi_serdata *sd;
+        dds_sample_info_t si;
+        if (dds_takecdr(m->reader, &sd, 1, &si, DDS_ANY_STATE) <= 0)
+            break;
+        if (si.valid_data && mirror_accept(m, sd, timeout_ns) == ACCEPT_BUSY) {
+            m->pending = sd;
+            atomic_store(&m->slow, 1);
+            return 1;
+        }
+        ddsi_serdata_unref(sd);
+    }
+    return 0;
+}
+
+/* Cyclone's delivery thread, on new frame samples: the fast path. Anything
+ * it cannot finish without waiting goes to the thread (again + kick). */
+static void on_frames(dds_entity_t reader, void *arg)
+{
+    (void)reader;
+    struct tipc_remote_mirror *m = arg;
+    if (!atomic_load(&m->slow) && pthread_mutex_trylock(&m->take_lock) == 0) {
+        int busy = mirror_drain(m, 0);
+        pthread_mutex_unlock(&m->take_lock);
+        if (!busy)
+            return;
+    }
+    atomic_store(&m->again, 1);
+    dds_set_guardcondition(m->kick, true);
 }
 
 /* The remote producer is still the one this mirror follows. */
@@ -284,32 +352,23 @@ static int producer_still_there(struct tipc_remote_mirror *m, dds_time_t started
     return dds_time() - started < MIRROR_GRACE_NS;
 }
 
+/* The slow path (frames whose slot a local reader holds, and what arrived
+ * meanwhile) and the producer's liveness. */
 static void *mirror_main(void *arg)
 {
     struct tipc_remote_mirror *m = arg;
     const dds_time_t started = dds_time();
     dds_time_t next_check = 0;
-    enum { BATCH = 8 };
     while (!atomic_load(&m->stop)) {
         dds_waitset_wait(m->waitset, NULL, 0, MIRROR_CHECK_NS);
-        dds_return_t n;
-        do {
-            /* Taken serialised: a typed take would deserialise into a fresh
-             * frame-sized buffer first, a copy (and page faults) per frame. */
-            struct ddsi_serdata *sd[BATCH];
-            dds_sample_info_t infos[BATCH];
-            n = dds_takecdr(m->reader, sd, BATCH, infos, DDS_ANY_STATE);
-            for (dds_return_t i = 0; i < n; i++) {
-                if (infos[i].valid_data) {
-                    uint32_t size = ddsi_serdata_size(sd[i]);
-                    ddsrt_iovec_t ref;
-                    struct ddsi_serdata *held = ddsi_serdata_to_ser_ref(sd[i], 0, size, &ref);
-                    mirror_accept(m, ref.iov_base, ref.iov_len);
-                    ddsi_serdata_to_ser_unref(held, &ref);
-                }
-                ddsi_serdata_unref(sd[i]);
-            }
-        } while (n == BATCH && !atomic_load(&m->stop));
+        bool kicked;
+        dds_take_guardcondition(m->kick, &kicked);
+        while (atomic_exchange(&m->again, 0) && !atomic_load(&m->stop)) {
+            pthread_mutex_lock(&m->take_lock);
+            mirror_drain(m, MIRROR_WRITE_TIMEOUT_NS);
+            atomic_store(&m->slow, 0);
+            pthread_mutex_unlock(&m->take_lock);
+        }
         dds_time_t now = dds_time();
         if (now >= next_check) {
             next_check = now + MIRROR_CHECK_NS;
@@ -317,6 +376,8 @@ static void *mirror_main(void *arg)
                 break;
         }
     }
+    /* No listener call is in progress after this returns, and none follows. */
+    dds_set_listener(m->reader, NULL);
     /* Local readers see the producer gone, as they would for a local pool. */
     tipc__pool_close(m->pool);
     atomic_store(&m->running, 0);
@@ -325,10 +386,13 @@ static void *mirror_main(void *arg)
 
 static void mirror_free(struct tipc_remote_mirror *m)
 {
-    dds_entity_t entities[] = {m->waitset, m->fresh, m->reader, m->topic};
+    dds_entity_t entities[] = {m->waitset, m->kick, m->reader, m->topic};
     for (size_t i = 0; i < sizeof entities / sizeof entities[0]; i++)
         if (entities[i] > 0)
             dds_delete(entities[i]);
+    if (m->pending)
+        ddsi_serdata_unref(m->pending);
+    pthread_mutex_destroy(&m->take_lock);
     tipc__dds_sub_destroy(m->follow);
     tipc__pool_unref(m->pool);
     free(m);
@@ -369,17 +433,21 @@ tipc_status tipc__remote_mirror_start(struct tipc_remote_mirror **out, tipc_cont
         dds_qset_reliability(q, DDS_RELIABILITY_BEST_EFFORT, 0);
         dds_qset_history(q, DDS_HISTORY_KEEP_LAST, 1);
     }
+    pthread_mutex_init(&m->take_lock, NULL);
+    dds_listener_t *l = dds_create_listener(m);
+    dds_lset_data_available(l, on_frames);
     dds_return_t rc = 0;
     if (st == TIPC_OK)
         rc = m->topic = dds_create_topic(pp, &tensor_ipc_Frame_desc, name, NULL, NULL);
     if (st == TIPC_OK && rc >= 0)
-        rc = m->reader = dds_create_reader(pp, m->topic, q, NULL);
-    if (st == TIPC_OK && rc >= 0)
-        rc = m->fresh = dds_create_readcondition(m->reader, DDS_ANY_STATE);
+        rc = m->kick = dds_create_guardcondition(pp);
     if (st == TIPC_OK && rc >= 0)
         rc = m->waitset = dds_create_waitset(pp);
     if (st == TIPC_OK && rc >= 0)
-        rc = dds_waitset_attach(m->waitset, m->fresh, 0);
+        rc = dds_waitset_attach(m->waitset, m->kick, 0);
+    if (st == TIPC_OK && rc >= 0)
+        rc = m->reader = dds_create_reader(pp, m->topic, q, l);
+    dds_delete_listener(l);
     dds_delete_qos(q);
     if (st == TIPC_OK && rc < 0)
         st = tipc__fail(TIPC_E_SYSTEM, "pool '%s': DDS frame reader failed: %s", md->name,
@@ -392,6 +460,8 @@ tipc_status tipc__remote_mirror_start(struct tipc_remote_mirror **out, tipc_cont
                                   md->name);
     }
     if (st) {
+        if (m->reader > 0)
+            dds_set_listener(m->reader, NULL);
         tipc__pool_close(m->pool);
         mirror_free(m);
         return st;
@@ -410,6 +480,7 @@ void tipc__remote_mirror_stop(struct tipc_remote_mirror *m)
     if (!m)
         return;
     atomic_store(&m->stop, 1);
+    dds_set_guardcondition(m->kick, true);
     pthread_join(m->thread, NULL);
     mirror_free(m);
 }

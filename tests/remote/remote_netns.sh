@@ -9,6 +9,7 @@
 #   1. latest-only and every-frame delivery: every consumer feature, every
 #      frame's content (tipc_remote_helper consume);
 #   2. remote reading is off by default and on with TIPC_REMOTE=1;
+#      (1b. a local reader holding a mirror frame: written around, not over;)
 #   3. three consumers on B share one stream: one frame reader in the domain;
 #   4. a local-only pool publishes no frame data (its producer sent 0 samples,
 #      no frame reader exists), while the remote one did;
@@ -96,6 +97,15 @@ on B timeout 90 "$HELPER" consume revery $SHAPE 32 every 60 >"$WORK/consume_ever
 grep -q '^OK ' "$WORK/consume_every.out" || die "consumer (every) did not finish"
 echo "ok: every delivery: $(cat "$WORK/consume_every.out")"
 kill "$PID_eprod"; wait "$PID_eprod" || die "every-frame producer exited with $? after SIGTERM"
+# A local reader on B holds a frame of the mirror: the mirror writes around
+# it (frames come in through Cyclone's delivery thread, the wait for the held
+# slot is the mirror thread's), never over it, and goes on after the release.
+bg hprod A "$HELPER" produce rhold 4096 4 50 15
+wait_line hprod '^PRODUCING' 10 || die "held-frame producer did not start"
+on B timeout 60 "$HELPER" hold rhold 4096 4 latest >"$WORK/hold.out" 2>&1 ||
+    die "held frame: $(cat "$WORK/hold.out")"
+echo "ok: a held mirror frame: $(cat "$WORK/hold.out")"
+kill "$PID_hprod"; wait "$PID_hprod" || die "held-frame producer exited with $? after SIGTERM"
 
 # 3. one stream for the host: three consumers, one frame reader
 for i in 1 2 3; do bg "share$i" B "$HELPER" consume rcam $SHAPE $HIST latest -30; done

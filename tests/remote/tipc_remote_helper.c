@@ -16,6 +16,12 @@
  *   probe POOL SHAPE HIST             default options (remote off unless
  *                                     TIPC_REMOTE=1): "ON" when a frame is
  *                                     read within 10 s, else "OFF <sentence>"
+ *   hold POOL SHAPE HIST MODE         the mirror's owner holds a view of one
+ *                                     frame for 1 s while frames arrive: the
+ *                                     mirror fills the other slots, never the
+ *                                     held one (its content is checked after);
+ *                                     after the release the stream goes on
+ *                                     (40 more frames within 5 s): "OK ..."
  *   forged POOL NGOOD NBAD            a consumer of the forger's pool: NGOOD
  *                                     good frames mirrored, NBAD rejected
  * SHAPE is HxWxC (uint8) or a byte count N; frames are at least 24 bytes. */
@@ -329,6 +335,62 @@ static int probe(char **a)
     return 0;
 }
 
+/* Latest index of @p c once it is at least @p want, within @p secs. */
+static int wait_latest(tipc_consumer *c, uint64_t want, double secs, uint64_t *latest)
+{
+    const int64_t deadline = mono_ns() + (int64_t)(secs * 1e9);
+    do {
+        if (tipc_consumer_latest_index(c, latest) == TIPC_OK && *latest >= want)
+            return 0;
+        tipc_consumer_wait(c, 20000000);
+    } while (mono_ns() < deadline);
+    return -1;
+}
+
+static int hold(char **a)
+{
+    const unsigned hist = (unsigned)atoi(a[2]);
+    tipc_metadata *md = make_md(a[0], a[1], hist);
+    tipc_consumer *c = make_consumer(md, a[3]);
+    const size_t fb = tipc_metadata_frame_bytes(md);
+    uint64_t latest, k0, k1;
+    if (wait_latest(c, 0, 20, &latest) != 0)
+        return fail("no frame within 20 s");
+    tipc_view *v = NULL;
+    if (tipc_consumer_acquire(c, 1, 0, &v) != TIPC_OK || !tipc_view_data(v, 0))
+        return fail("acquire");
+    tipc_frame_info held;
+    tipc_view_info(v, 0, &held);
+    if (fp_frame_verify(tipc_view_data(v, 0), fb, &k0, NULL) != 0)
+        return fail("held frame %llu is torn", (unsigned long long)held.index);
+    /* The mirror writes the other hist - 1 slots, then waits for the held one. */
+    if (wait_latest(c, held.index + hist - 1, 10, &latest) != 0)
+        return fail("the mirror stopped at %llu before the held slot (held %llu)",
+                    (unsigned long long)latest, (unsigned long long)held.index);
+    mono_sleep_ns(1000000000);
+    tipc_consumer_latest_index(c, &latest);
+    if (latest >= held.index + hist)
+        return fail("frame %llu overwrote the held frame %llu", (unsigned long long)latest,
+                    (unsigned long long)held.index);
+    if (fp_frame_verify(tipc_view_data(v, 0), fb, &k1, NULL) != 0 || k1 != k0)
+        return fail("the held frame changed under its view");
+    tipc_view_release(v);
+    if (wait_latest(c, latest + 40, 5, &latest) != 0)
+        return fail("the stream stopped after the release at %llu", (unsigned long long)latest);
+    tipc_frame_info info;
+    unsigned char *buf = malloc(fb);
+    if (tipc_consumer_get_frame(c, latest, buf, fb, &info) != TIPC_OK ||
+        check_frame(buf, fb, &info, 0, &k1) != 0)
+        return fail("frame %llu after the release", (unsigned long long)latest);
+    say("OK held %llu, stopped at %llu while held, went on to %llu",
+        (unsigned long long)held.index, (unsigned long long)held.index + hist - 1,
+        (unsigned long long)latest);
+    free(buf);
+    tipc_consumer_destroy(c);
+    tipc_metadata_destroy(md);
+    return 0;
+}
+
 static int forged(char **a)
 {
     tipc_metadata *md = make_md(a[0], "64", 8);
@@ -375,6 +437,8 @@ int main(int argc, char **argv)
         return follow(argv + 2);
     if (argc >= 5 && !strcmp(argv[1], "probe"))
         return probe(argv + 2);
+    if (argc >= 6 && !strcmp(argv[1], "hold"))
+        return hold(argv + 2);
     if (argc >= 5 && !strcmp(argv[1], "forged"))
         return forged(argv + 2);
     fprintf(stderr, "usage: see the top of tipc_remote_helper.c\n");
