@@ -29,9 +29,9 @@ tuned "$VA" "$ADDR_A" "$ADDR_B" >"$WORK/cdds-a.xml"
 tuned "$VB" "$ADDR_B" "$ADDR_A" >"$WORK/cdds-b.xml"
 
 # size  throughput-frames  latency-frames  latency-Hz
-ROWS="64 20000 400 200
-921600 2000 200 50
-6220800 300 100 20"
+ROWS="64 20000 1000 200
+921600 2000 250 50
+6220800 300 150 20"
 [ "$QUICK" = --quick ] && ROWS="64 2000 100 200
 921600 200 50 50
 6220800 40 20 20"

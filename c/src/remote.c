@@ -212,14 +212,18 @@ void tipc__remote_tx_destroy(struct tipc_remote_tx *tx)
 /* Consumer side: the mirror                                                */
 /* ------------------------------------------------------------------------ */
 
-/* Frames reach the mirror in Cyclone's delivery thread (a data-available
- * listener), so a received frame wakes the local readers directly, as a
- * plain DDS reader's application would be woken: no hand-over to a thread
- * on the way. A listener must not block Cyclone's delivery, though: when the
- * slot to write is held by a local reader, the listener leaves that frame
- * (and the ones after it, in the reader's history) to the mirror thread,
- * which may wait for the slot (MIRROR_WRITE_TIMEOUT_NS). Whoever writes
- * holds take_lock; `slow` says the thread has the stream. */
+/* Small frames reach the mirror in Cyclone's delivery thread (a
+ * data-available listener), so a received frame wakes the local readers
+ * directly, as a plain DDS reader's application would be woken: no
+ * hand-over to a thread on the way. A listener must not block Cyclone's
+ * delivery, though: when the slot to write is held by a local reader, the
+ * listener leaves that frame (and the ones after it, in the reader's
+ * history) to the mirror thread, which may wait for the slot
+ * (MIRROR_WRITE_TIMEOUT_NS). Frames above INLINE_FRAME_BYTES always go to
+ * the thread: their copy takes longer than a thread's wake-up, and Cyclone's
+ * receive thread reassembles the next frame meanwhile. Whoever writes holds
+ * take_lock; `slow` says the thread has the stream. */
+#define INLINE_FRAME_BYTES (64 * 1024)
 struct tipc_remote_mirror {
     struct tipc_metadata md;
     uint64_t incarnation;
@@ -329,7 +333,8 @@ static void on_frames(dds_entity_t reader, void *arg)
 {
     (void)reader;
     struct tipc_remote_mirror *m = arg;
-    if (!atomic_load(&m->slow) && pthread_mutex_trylock(&m->take_lock) == 0) {
+    if (m->md.frame_bytes <= INLINE_FRAME_BYTES && !atomic_load(&m->slow) &&
+        pthread_mutex_trylock(&m->take_lock) == 0) {
         int busy = mirror_drain(m, 0);
         pthread_mutex_unlock(&m->take_lock);
         if (!busy)
