@@ -22,6 +22,23 @@ Four measurements, in one run, on the same directory (--dir):
                  given ready messages), the same bytes, fsync: how much of
                  the gap is the file writing and how much the reading side
 
+The runs above write 1 to 2 GB each: less than the kernel's dirty page limit,
+so the "disk" they measure is mostly the page cache (memory copies), and the
+recorder's CPU (two copies and a CRC per frame, beside its producer, on the
+same cores) sets its pace. A recording that runs for minutes is paced by the
+disk itself once the dirty limit is reached. So, past the page cache
+(--volume-gb per run, default 10, well above the dirty limit; 0 skips):
+
+  volume         --volume-rounds rounds, order alternating, of: the recorder
+                 at full load until its file holds --volume-gb (fsync
+                 included); the Python write loop of that many bytes + fsync;
+                 `dd if=/dev/zero bs=6220800 conv=fdatasync` of that many
+                 bytes. Ratio: the faster disk baseline (medians) over the
+                 recorder's median (target <= 1.3).
+  volume 60 Hz   the 60 Hz camera + 500 Hz Imu recording, as long as it takes
+                 to put --volume-gb of camera frames: what is recorded, what
+                 is dropped.
+
 Run with the package (and mcap) on the path and the loopback DDS configuration:
 
   PYTHONPATH=build/dev/bindings/python/pkg:<site-packages with mcap> \\
@@ -53,8 +70,6 @@ IMU_SHAPE = (10,)
 
 def producer_main(prefix: str, cam_hz: float, imu_hz: float, seconds: float, history: int) -> None:
     """The producer process: puts frames whose first bytes carry their number."""
-    import signal
-
     import tensor_ipc as tipc
 
     stop = []
