@@ -7,7 +7,9 @@ read_history frames) until num_frames were seen or the producer has gone
 quiet, and write {"successful_reads": n, "latencies": [ms, ...]} to the
 --results file. A read counts as successful when its newest frame holds the
 value the producer put into that frame. It creates "<config>.<pool>.ready" once its
-consumer exists, which the producer daemon waits for.
+consumer exists, which the producer daemon waits for, and after each read
+replaces "<config>.<pool>.seen" with the newest frame index it saw, which the
+producer waits for before its next frame (see producer_daemon.py for why).
 """
 
 import argparse
@@ -38,7 +40,8 @@ def main():
     consumer = TensorConsumer.from_sample(
         cfg["pool_name"], sample, history_len=cfg["history_len"]
     )
-    ready = f"{args.config}.{cfg['pool_name'].replace('/', '.')}.ready"
+    stem = f"{args.config}.{cfg['pool_name'].replace('/', '.')}"
+    ready, seen_path = stem + ".ready", stem + ".seen"
     open(ready, "w").close()
     reads, latencies, seen = 0, [], -1
     quiet_until = time.monotonic() + 20
@@ -55,10 +58,15 @@ def main():
                 reads += 1
                 latencies.append((time.time_ns() - consumer.last_timestamp_ns) / 1e6)
             quiet_until = time.monotonic() + 5
+            with open(seen_path + ".tmp", "w") as f:
+                f.write(str(index))
+            os.replace(seen_path + ".tmp", seen_path)
     json.dump({"successful_reads": reads, "latencies": latencies}, open(args.results, "w"))
     print(f"{reads} successful reads of {cfg['num_frames']}")
     consumer.cleanup()
-    os.unlink(ready)
+    for path in (ready, seen_path):
+        if os.path.exists(path):
+            os.unlink(path)
     return 0
 
 
