@@ -124,6 +124,32 @@ START_TEST(symlink_at_pool_path)
 }
 END_TEST
 
+/* A large sparse file at the pool's path: a consumer's attempt to read it
+ * allocates none of its holes beyond the header it reads (segments are
+ * pre-faulted only when all their pages exist), and it is refused. */
+START_TEST(sparse_file_at_pool_path_allocates_nothing)
+{
+    tipc_metadata *md = make_md("sparse", 2);
+    char path[128];
+    path_of(md, path, sizeof path);
+    int fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, (off_t)1 << 30), 0);
+    close(fd);
+    tipc_consumer *c = consumer(md);
+    ck_assert_int_ne(tipc_consumer_connect(c), TIPC_OK);
+    tipc_consumer_destroy(c);
+    struct stat st;
+    int got = stat(path, &st);
+    unlink(path); /* before the checks: a failed case leaves no gigabyte behind */
+    tipc_metadata_destroy(md);
+    ck_assert_int_eq(got, 0);
+    /* the header page it read, at most (512 B blocks) */
+    ck_assert_msg(st.st_blocks * 512 <= 4096, "%lld blocks of the sparse file were allocated",
+                  (long long)st.st_blocks);
+}
+END_TEST
+
 /* Run @p fn in a child with its own mount namespace whose /dev/shm is a tiny
  * tmpfs: nothing outside the child sees it, and it vanishes with the child. */
 static void in_small_shm(const char *options, void (*fn)(void))
@@ -364,6 +390,7 @@ static Suite *hostile_suite(void)
     CASE("fifo_at_pool_path", fifo_at_pool_path);
     CASE("directory_at_pool_path", directory_at_pool_path);
     CASE("symlink_at_pool_path", symlink_at_pool_path);
+    CASE("sparse_file_at_pool_path_allocates_nothing", sparse_file_at_pool_path_allocates_nothing);
     CASE("shm_out_of_inodes_is_no_space", shm_out_of_inodes_is_no_space);
     CASE("shm_too_small_is_no_space", shm_too_small_is_no_space);
     CASE("corrupted_slot_is_corrupt_not_busy", corrupted_slot_is_corrupt_not_busy);
