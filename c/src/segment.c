@@ -571,10 +571,11 @@ tipc_status tipc__segment_validate(const void *bytes, size_t size,
 
 /* Open, map and validate the segment of pool @p name at @p shm_name, against
  * @p expect (NULL: any metadata, but the segment's name must be @p name);
- * *found receives the segment's metadata. */
+ * *found receives the segment's metadata. With @p prefault, the frames of a
+ * segment that passed are mapped now (see below). */
 static tipc_status open_segment(struct tipc_segment *seg, const char *name, const char *shm_name,
                                 const struct tipc_metadata *expect, int64_t trusted_uid,
-                                struct tipc_metadata *found)
+                                int prefault, struct tipc_metadata *found)
 {
     memset(seg, 0, sizeof *seg);
     seg->fd = -1;
@@ -605,11 +606,7 @@ static tipc_status open_segment(struct tipc_segment *seg, const char *name, cons
                           sizeof(struct tipc_seg_header));
     }
     size_t size = (size_t)st.st_size;
-    /* A segment this library made has all its pages (fallocate): mapping them
-     * now spares a reader's first pass through the ring a fault per page. A
-     * sparse file is mapped lazily, as populating it would allocate its holes. */
-    int populate = (uint64_t)st.st_blocks * 512u >= (uint64_t)size ? MAP_POPULATE : 0;
-    void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | populate, fd, 0);
+    void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (base == MAP_FAILED)
         return tipc__fail_errno(TIPC_E_SYSTEM, errno, "pool '%s': cannot map %s", name,
@@ -638,6 +635,17 @@ static tipc_status open_segment(struct tipc_segment *seg, const char *name, cons
     seg->incarnation = h->incarnation;
     seg->ring = (char *)base + h->ring_offset;
     seg->frames = (unsigned char *)base + h->frames_offset;
+    /* A segment this library made has all its pages (fallocate): mapping its
+     * frames now spares a reader's first pass through the ring a fault per
+     * page. Only a segment that passed, and only if no page is missing: a
+     * sparse file would have its holes allocated. Best effort (Linux 5.14+). */
+    if (prefault && (uint64_t)st.st_blocks * 512u >= (uint64_t)size) {
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uintptr_t from = (uintptr_t)seg->frames & ~(page - 1);
+        uintptr_t end = (uintptr_t)base + size;
+        if (end > from)
+            (void)madvise((void *)from, end - from, MADV_POPULATE_READ);
+    }
     return TIPC_OK;
 }
 
@@ -645,7 +653,7 @@ tipc_status tipc__segment_open(struct tipc_segment *seg, const struct tipc_metad
                                int64_t trusted_uid)
 {
     struct tipc_metadata found;
-    return open_segment(seg, md->name, md->shm_name, md, trusted_uid, &found);
+    return open_segment(seg, md->name, md->shm_name, md, trusted_uid, 1, &found);
 }
 
 tipc_status tipc__segment_peek(const char *name, int64_t trusted_uid, struct tipc_metadata *out)
@@ -653,7 +661,7 @@ tipc_status tipc__segment_peek(const char *name, int64_t trusted_uid, struct tip
     char shm_name[TIPC_SHM_NAME_MAX];
     tipc__shm_name(shm_name, sizeof shm_name, name);
     struct tipc_segment seg;
-    tipc_status status = open_segment(&seg, name, shm_name, NULL, trusted_uid, out);
+    tipc_status status = open_segment(&seg, name, shm_name, NULL, trusted_uid, 0, out);
     if (status == TIPC_OK)
         tipc__segment_unmap(&seg);
     return status;

@@ -150,6 +150,47 @@ START_TEST(sparse_file_at_pool_path_allocates_nothing)
 }
 END_TEST
 
+/* A valid segment whose frames were punched out (by anyone who may write
+ * it): a consumer connects, and pre-faulting its frames allocates none of
+ * the holes (it is skipped unless every page exists). */
+START_TEST(sparse_segment_is_not_prefaulted)
+{
+    tipc_metadata *md = NULL;
+    snprintf(pool_name, sizeof pool_name, "hostile/punched/%d", (int)getpid());
+    int64_t shape[1] = {1 << 20};
+    ck_assert_int_eq(tipc_metadata_create(&md, pool_name, TIPC_DTYPE_UINT8, 1, shape,
+                                          TIPC_BACKEND_NUMPY, 4, NULL),
+                     TIPC_OK);
+    tipc_producer *p = producer(md, TIPC_OK);
+    char path[128];
+    path_of(md, path, sizeof path);
+    int fd = open(path, O_RDWR);
+    ck_assert_int_ge(fd, 0);
+    struct tipc_seg_header h;
+    ck_assert_int_eq(pread(fd, &h, sizeof h, 0), (ssize_t)sizeof h);
+    struct stat st;
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                               (off_t)h.frames_offset, st.st_size - (off_t)h.frames_offset),
+                     0);
+    struct stat punched;
+    ck_assert_int_eq(fstat(fd, &punched), 0);
+    tipc_consumer *c = consumer(md);
+    tipc_status got = tipc_consumer_connect(c);
+    struct stat after;
+    ck_assert_int_eq(fstat(fd, &after), 0);
+    close(fd);
+    tipc_consumer_destroy(c);
+    tipc_producer_destroy(p);
+    tipc_metadata_destroy(md);
+    ck_assert_int_eq(got, TIPC_OK);
+    ck_assert_int_lt(punched.st_blocks, st.st_blocks);
+    ck_assert_msg(after.st_blocks == punched.st_blocks,
+                  "connecting allocated %lld blocks of the holes",
+                  (long long)(after.st_blocks - punched.st_blocks));
+}
+END_TEST
+
 /* Run @p fn in a child with its own mount namespace whose /dev/shm is a tiny
  * tmpfs: nothing outside the child sees it, and it vanishes with the child. */
 static void in_small_shm(const char *options, void (*fn)(void))
@@ -391,6 +432,7 @@ static Suite *hostile_suite(void)
     CASE("directory_at_pool_path", directory_at_pool_path);
     CASE("symlink_at_pool_path", symlink_at_pool_path);
     CASE("sparse_file_at_pool_path_allocates_nothing", sparse_file_at_pool_path_allocates_nothing);
+    CASE("sparse_segment_is_not_prefaulted", sparse_segment_is_not_prefaulted);
     CASE("shm_out_of_inodes_is_no_space", shm_out_of_inodes_is_no_space);
     CASE("shm_too_small_is_no_space", shm_too_small_is_no_space);
     CASE("corrupted_slot_is_corrupt_not_busy", corrupted_slot_is_corrupt_not_busy);
