@@ -1,9 +1,11 @@
 /* Python part of tipc_ros2.i: the codec moving bytes without extra copies.
- * ros2_encode serialises into a new bytes object (one pass, shrunk to size);
+ * ros2_encode serialises into a new bytes object (one pass, shrunk to size),
+ * ros2_encode_into into a buffer the caller owns (the recorder's staging);
  * ros2_decode_info gives the array form of a message, and ros2_decode_into
  * fills a buffer the caller allocated for it (a numpy array). */
 
 %feature("nothreadallow") ros2_encode;
+%feature("nothreadallow") ros2_encode_into;
 %feature("nothreadallow") ros2_decode_info;
 %feature("nothreadallow") ros2_decode_into;
 
@@ -65,6 +67,34 @@ PyObject *ros2_encode(const Metadata *md, const void *data, size_t size, int64_t
     if (got != cap && _PyBytes_Resize(&out, (Py_ssize_t)got) < 0)
         return NULL;
     return out;
+}
+
+/* Serialise one frame of @p md into dst. Returns the message's size; a size
+ * above dst_size means it did not fit and nothing usable was written. */
+PyObject *ros2_encode_into(void *dst, size_t dst_size, const Metadata *md, const void *data,
+                           size_t size, int64_t stamp_ns, const char *msg_type,
+                           const char *encoding, const char *frame_id, const char *joint_names) {
+    if (!md) {
+        PyErr_SetString(PyExc_TypeError, "ros2_encode_into: metadata must not be None");
+        return NULL;
+    }
+    if (size != tipc_metadata_frame_bytes(md)) {
+        PyErr_Format(PyExc_ValueError,
+                     "pool '%s': a frame is %zu bytes, the data given is %zu bytes",
+                     tipc_metadata_name(md), tipc_metadata_frame_bytes(md), size);
+        return NULL;
+    }
+    tipc_ros2_options o = tipc_swig_ros2_opts(msg_type, encoding, frame_id, joint_names);
+    size_t got = 0;
+    tipc_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = tipc_ros2_encode(dst, dst_size, &got, md, data, stamp_ns, &o);
+    Py_END_ALLOW_THREADS
+    if (st == TIPC_E_LIMIT && got > dst_size)
+        return PyLong_FromSize_t(got);
+    if (TIPC_TRY(st) != TIPC_OK)
+        return NULL;
+    return PyLong_FromSize_t(got);
 }
 
 /* The array form of a serialised message: (dtype name, shape, nbytes, stamp_ns). */

@@ -162,7 +162,10 @@ def test_a_file_that_is_not_a_recording_is_refused_clearly(tmp_path, spawn):
     assert rc == 1 and "junk.mcap" in err
 
 
-def test_disk_full_keeps_every_earlier_frame_and_a_readable_file(tmp_path, prefix, spawn):
+# chunk size 65536: frames (16 KiB) share chunks; 8192: each frame is a chunk
+# of its own, laid out in a loaned buffer and written with direct I/O
+@pytest.mark.parametrize("chunk", [65536, 8192], ids=["shared_chunks", "direct_io"])
+def test_disk_full_keeps_every_earlier_frame_and_a_readable_file(tmp_path, prefix, spawn, chunk):
     name = f"{prefix}/full"
     prod = spawn.python(PEER, name, "float64", "2048", "64", "--rate", "400", "--count", "100000")
     read_line(prod, "ready")
@@ -171,7 +174,7 @@ def test_disk_full_keeps_every_earlier_frame_and_a_readable_file(tmp_path, prefi
     kept = tmp_path / "kept.mcap"
     script = (f'mount -t tmpfs -o size=2m tipc-record-test "{mnt}" || exit 99; '
               f'"{sys.executable}" -m tensor_ipc.record {name}:float64:2048:64 -o "{mnt}/f.mcap" '
-              f'--chunk-size 65536 --quiet; st=$?; cp "{mnt}/f.mcap" "{kept}"; exit $st')
+              f'--chunk-size {chunk} --quiet; st=$?; cp "{mnt}/f.mcap" "{kept}"; exit $st')
     # a private mount namespace (root: CI and the dev containers run as root)
     assert shutil.which("unshare"), "unshare (util-linux) is needed to mount a small tmpfs"
     rec = spawn("unshare", "-m", "--propagation", "private", "sh", "-c", script)

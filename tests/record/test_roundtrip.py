@@ -273,3 +273,166 @@ def test_a_chunk_written_uncopied_is_byte_for_byte_mcaps_own(tmp_path, crcs):
             [(start, len(want))]
         [(_, channel, msg)] = list(reader.iter_messages())
     assert channel.topic == "/b" and msg.data == payload.tobytes() and msg.sequence == 7
+
+
+def _staged_file(path, payloads, direct: bool, crcs: bool = True):
+    """An MCAP file of one small message, then ``payloads`` each laid out in
+    a Staged buffer; returns (the small message's end, [chunk start of each
+    staged one], McapFile)."""
+    import os
+
+    from tensor_ipc.record._mcapfile import McapFile, Staged
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    dfd = os.open(path, os.O_WRONLY | os.O_DIRECT) if direct else None
+    try:
+        f = McapFile(fd, crcs=crcs, direct_fd=dfd)
+        f.start("ros2", "test")
+        sid = f.add_schema("a/msg/B", "ros2msg", b"uint8[] data")
+        ch = f.add_channel("/b", "cdr", sid, {})
+        f.add_message(ch, 5, 5, 0, b"small")  # the file's end is now off a page boundary
+        starts = []
+        for k, p in enumerate(payloads):
+            st = Staged(len(p))
+            st.payload[:len(p)] = p
+            st.seal(ch, 1000 + k, 1000 + k, 1 + k, len(p), crcs)
+            starts.append(f.pos)
+            f.add_staged(st)
+            st.close()
+        f.finish()
+    finally:
+        os.close(fd)
+        if dfd is not None:
+            os.close(dfd)
+    return ch, f
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["direct_io", "page_cache"])
+def test_staged_messages_are_mcaps_own_chunks_page_aligned_for_direct_io(tmp_path, direct):
+    """A message laid out in a loaned buffer is written as the chunk mcap
+    serialises for it; with direct I/O each such chunk starts on a page,
+    after a private padding record that mcap's readers and rosbags skip."""
+    import zlib
+
+    from mcap.data_stream import RecordBuilder
+    from mcap.records import Chunk, Message
+    from tensor_ipc.record._mcapfile import PAD_OPCODE, PAGE
+
+    rng = np.random.default_rng(5)
+    # sizes around page multiples: a whole number of pages, one byte over, under one page
+    sizes = [3 * PAGE - 111, 3 * PAGE - 110, 70_000, 100, 2 * PAGE + 1]
+    payloads = [rng.integers(0, 255, n, dtype=np.uint8).tobytes() for n in sizes]
+    path = tmp_path / "staged.mcap"
+    ch, f = _staged_file(path, payloads, direct)
+    assert f.direct is direct  # the direct path was taken, not fallen back from
+    data = path.read_bytes()
+    with open(path, "rb") as fh:
+        summary = make_reader(fh, validate_crcs=True).get_summary()
+        fh.seek(0)
+        msgs = list(make_reader(fh, validate_crcs=True).iter_messages())
+    staged = summary.chunk_indexes[1:]  # after the small message's chunk
+    assert len(staged) == len(payloads)
+    pads = 0
+    for k, (ci, p) in enumerate(zip(staged, payloads)):
+        rb = RecordBuilder()
+        Message(channel_id=ch, log_time=1000 + k, data=p, publish_time=1000 + k,
+                sequence=1 + k).write(rb)
+        records = rb.end()
+        rb = RecordBuilder()
+        Chunk(compression="", data=records, message_start_time=1000 + k,
+              message_end_time=1000 + k, uncompressed_crc=zlib.crc32(records),
+              uncompressed_size=len(records)).write(rb)
+        want = rb.end()
+        assert data[ci.chunk_start_offset:ci.chunk_start_offset + len(want)] == want
+        assert ci.chunk_length == len(want)
+        if direct:
+            assert ci.chunk_start_offset % PAGE == 0
+            prev = staged[k - 1] if k else summary.chunk_indexes[0]
+            gap_at = prev.chunk_start_offset + prev.chunk_length + prev.message_index_length
+            if gap_at != ci.chunk_start_offset:
+                assert data[gap_at] == PAD_OPCODE
+                assert gap_at + 9 + int.from_bytes(data[gap_at + 1:gap_at + 9], "little") == \
+                    ci.chunk_start_offset
+                pads += 1
+        else:
+            prev = staged[k - 1] if k else summary.chunk_indexes[0]
+            assert ci.chunk_start_offset == \
+                prev.chunk_start_offset + prev.chunk_length + prev.message_index_length
+    assert pads >= (3 if direct else 0)
+    assert [m.data for _, _, m in msgs] == [b"small"] + payloads
+    assert [m.sequence for _, _, m in msgs] == [0] + [1 + k for k in range(len(payloads))]
+    # read front to back, without the summary: the padding is skipped, every CRC checked
+    with open(path, "rb") as fh:
+        got = [r.data for r in StreamReader(fh, validate_crcs=True).records
+               if isinstance(r, Message)]
+    assert got == [b"small"] + payloads
+
+
+def test_a_file_system_refusing_direct_io_gets_the_page_cache(tmp_path, monkeypatch):
+    """EINVAL from a direct write (a file system that opens O_DIRECT but will
+    not do it) turns direct I/O off for the file: nothing is lost or doubled."""
+    import errno
+    import fcntl
+    import os
+
+    real = os.pwrite
+    refused = []
+
+    def pwrite(fd, data, offset):
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
+            refused.append(offset)
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    payloads = [bytes([k]) * 50_000 for k in range(3)]
+    path = tmp_path / "refused.mcap"
+    _, f = _staged_file(path, payloads, direct=True)
+    assert len(refused) == 1 and not f.direct
+    with open(path, "rb") as fh:
+        msgs = [m.data for _, _, m in make_reader(fh, validate_crcs=True).iter_messages()]
+    assert msgs == [b"small"] + payloads
+
+
+@pytest.mark.parametrize("tensor_only", [False, True], ids=["ros2_image", "tensor"])
+def test_large_frames_recorded_with_direct_io_read_back_exactly(tmp_path, prefix, tensor_only):
+    """Frames of a chunk's size or more go through loaned buffers and direct
+    I/O; mcap's reader, rosbags and our reader get every frame exactly."""
+    name = f"{prefix}/big"
+    md = tipc.PoolMetadata(name, (120, 160, 3), "uint8", "numpy", 8)
+    prod = tipc.TensorProducer(md)
+    path = tmp_path / "big.mcap"
+    rec = record.Recorder(path, [md], chunk_bytes=16384, ros2_types=not tensor_only)
+    rng = np.random.default_rng(11)
+    frames = []
+    try:
+        assert rec._sink.direct_io  # this test is about the direct path
+        for k in range(12):
+            a = rng.integers(0, 255, md.shape, dtype=np.uint8)
+            prod.put(a)
+            frames.append(a)
+            wait_until(lambda: rec.counts[name].frames > k, 20, f"frame {k} recorded")
+    finally:
+        err = rec.stop()
+        prod.cleanup()
+    assert err is None, err
+    assert rec._sink.direct_io  # still: no write was refused
+    stamps, got = record.read(path, name)
+    assert got.tobytes() == np.stack(frames).tobytes()
+    with open(path, "rb") as f:
+        summary = make_reader(f, validate_crcs=True).get_summary()
+    assert len(summary.chunk_indexes) == 12
+    assert all(ci.chunk_start_offset % 4096 == 0 for ci in summary.chunk_indexes)
+    with AnyReader([path]) as bag:
+        msgs = list(bag.messages())
+        assert len(msgs) == 12
+        for (conn, t, raw), a, s in zip(msgs, frames, stamps):
+            m = bag.deserialize(raw, conn.msgtype)
+            assert t == s
+            if tensor_only:
+                assert conn.msgtype == _layout.TENSOR_TYPE
+                assert bytes(m.data) == a.tobytes()
+            else:
+                assert conn.msgtype == "sensor_msgs/msg/Image" and m.encoding == "rgb8"
+                assert (m.height, m.width, m.step) == (120, 160, 480)
+                assert bytes(m.data) == a.tobytes()

@@ -204,6 +204,10 @@ class _Tap(threading.Thread):
             L.ros2_definition(ros_type) if ros_type else L.TENSOR_DEFINITION,
             L.channel_metadata(md, ros_type, enc))
         self.md = md
+        # a large frame's message is laid out in a buffer loaned by the sink:
+        # its size is foreseen as the frame and a page of fields around it
+        self.message_bytes = md.frame_size + 4096
+        self.staged = rec._sink.stages(md.frame_size)
         # frames held at once (zero copy) while they are serialised
         self.hold_frames = max(1, HOLD_BYTES // max(1, md.frame_size))
         consumer = TensorConsumer(md)
@@ -218,6 +222,46 @@ class _Tap(threading.Thread):
             return L.tensor_header(self.md, stamp) + memoryview(frame).cast("B")
         return _capi.ros2_encode(self.md._c, frame, stamp, self.msg_type, self.encoding,
                                  None, None)
+
+    def _message(self, frame, stamp: int, index: int):
+        """The message of one frame, ready for the sink: ("staged", loan,
+        size) laid out in a loaned buffer (large frames), ("bytes", data), or
+        None when the writer refused it (counted by the sink)."""
+        sink = self.rec._sink
+        if not self.staged:
+            return ("bytes", self._encode(frame, stamp))
+        st = sink.loan(self.channel, self.message_bytes)
+        if st is None:
+            return None
+        try:
+            dst = st.payload
+            if self.msg_type is None:
+                head = L.tensor_header(self.md, stamp)
+                n = len(head) + self.md.frame_size
+                if n <= len(dst):
+                    dst[:len(head)] = head
+                    dst[len(head):n] = memoryview(frame).cast("B")
+            else:
+                n = _capi.ros2_encode_into(dst, self.md._c, frame, stamp, self.msg_type,
+                                           self.encoding, None, None)
+        except BaseException:
+            sink.unloan(st)
+            raise
+        if n > len(dst):  # more around the frame than foreseen: remembered, and as bytes
+            sink.unloan(st)
+            self.message_bytes = n
+            return ("bytes", self._encode(frame, stamp))
+        return ("staged", st, n)
+
+    def _hand_over(self, msg, stamp: int, index: int) -> None:
+        """Give the sink a message made by _message (after the frame's release)."""
+        sink = self.rec._sink
+        if msg[0] == "staged":
+            _, st, n = msg
+            sink.commit(st, self.channel, stamp, index, n)
+            self.count.add(n, stamp)
+        elif sink.put(self.channel, stamp, index, msg[1]):
+            self.count.add(len(msg[1]), stamp)
 
     def _catch_up(self, handle, first: int, upto: int, last: Optional[int]) -> Optional[int]:
         """Frames first..upto one at a time, each copied out of the ring by
@@ -240,9 +284,9 @@ class _Tap(threading.Thread):
                 continue
             if last is not None and index > last + 1:
                 cnt.dropped += index - last - 1
-            data = self._encode(self._scratch, stamp)
-            if rec._sink.put(self.channel, stamp, index, data):
-                cnt.add(len(data), stamp)
+            msg = self._message(self._scratch, stamp, index)
+            if msg is not None:
+                self._hand_over(msg, stamp, index)
             last = index
         return last
 
@@ -301,33 +345,42 @@ class _Tap(threading.Thread):
             frames = consumer.acquire(n, latest_first=False)
             if frames is None:
                 continue
-            out: List[Tuple[int, int, bytes]] = []
+            out: List[Tuple[int, int, Any]] = []
             try:
-                present = [f for f in frames if f is not None]
-                if period is None and present and present[0].index > want:
-                    # acquire takes the newest n: the producer wrote on since
-                    # latest_index(), and the frames between are copied out
-                    # while they are still in the ring (before these, in order)
-                    last = self._catch_up(handle, want, present[0].index - 1, last)
-                for f in present:
-                    if last is not None and f.index <= last:
-                        continue
-                    if f.timestamp_ns < rec.start_ns:
-                        continue  # written before this recording began
-                    if last is not None and f.index > last + 1 and period is None:
-                        cnt.dropped += f.index - last - 1
-                    last = f.index
-                    if rec._sink.refuse(self.channel, md.frame_size):
-                        continue  # the writer is behind: not saved, and not copied
-                    out.append((f.timestamp_ns, f.index, self._encode(f, f.timestamp_ns)))
-            finally:
-                for f in frames:
-                    if f is not None:
-                        f.release()  # releases the whole view
-                        break
-            for stamp, index, data in out:
-                if rec._sink.put(self.channel, stamp, index, data):
-                    cnt.add(len(data), stamp)
+                try:
+                    present = [f for f in frames if f is not None]
+                    if period is None and present and present[0].index > want:
+                        # acquire takes the newest n: the producer wrote on since
+                        # latest_index(), and the frames between are copied out
+                        # while they are still in the ring (before these, in order)
+                        last = self._catch_up(handle, want, present[0].index - 1, last)
+                    for f in present:
+                        if last is not None and f.index <= last:
+                            continue
+                        if f.timestamp_ns < rec.start_ns:
+                            continue  # written before this recording began
+                        if last is not None and f.index > last + 1 and period is None:
+                            cnt.dropped += f.index - last - 1
+                        last = f.index
+                        if rec._sink.refuse(self.channel, md.frame_size):
+                            continue  # the writer is behind: not saved, and not copied
+                        msg = self._message(f, f.timestamp_ns, f.index)
+                        if msg is not None:
+                            out.append((f.timestamp_ns, f.index, msg))
+                finally:
+                    for f in frames:
+                        if f is not None:
+                            f.release()  # releases the whole view
+                            break
+                while out:
+                    stamp, index, msg = out[0]
+                    self._hand_over(msg, stamp, index)
+                    out.pop(0)
+            except BaseException:
+                for _, _, m in out:  # loans not handed over
+                    if m[0] == "staged":
+                        rec._sink.unloan(m[1])
+                raise
 
 
 class Recorder:
@@ -348,7 +401,8 @@ class Recorder:
                  latest_only: bool = False, rate: Optional[float] = None,
                  compression: str = "none", chunk_bytes: int = 4 << 20,
                  chunk_seconds: float = 1.0, max_queue_bytes: int = 512 << 20,
-                 ros2_types: Union[bool, Dict[str, str]] = True, crcs: bool = True) -> None:
+                 ros2_types: Union[bool, Dict[str, str]] = True, crcs: bool = True,
+                 direct_io: bool = True) -> None:
         _need_mcap()
         from ._sink import Sink
 
@@ -374,7 +428,8 @@ class Recorder:
         self.t0 = time.monotonic()
         self._sink = Sink(self.path, compression=compression, chunk_bytes=chunk_bytes,
                           chunk_seconds=chunk_seconds, max_queue_bytes=max_queue_bytes,
-                          crcs=crcs, library=f"tensor_ipc {_capi.version_string()}")
+                          crcs=crcs, library=f"tensor_ipc {_capi.version_string()}",
+                          direct_io=direct_io)
         self._taps = [_Tap(self, p) for p in pools]
         self.counts: Dict[str, PoolCount] = {t.count.name: t.count for t in self._taps}
         self.error: Optional[str] = None

@@ -36,6 +36,9 @@ def main(argv=None) -> int:
     ap.add_argument("--no-crc", action="store_true",
                     help="no CRC per chunk (faster for large frames; damage is then found only "
                          "where it breaks the structure)")
+    ap.add_argument("--no-direct-io", action="store_true",
+                    help="write large frames through the page cache too (default: direct I/O, "
+                         "O_DIRECT, where the file system allows it)")
     ap.add_argument("--tensor-only", action="store_true",
                     help="write every pool as tensor_ipc/msg/Tensor, no ROS 2 standard types")
     ap.add_argument("--quiet", action="store_true", help="no progress, only the summary")
@@ -67,7 +70,7 @@ def main(argv=None) -> int:
         rec = Recorder(args.output, pools, latest_only=args.latest_only, rate=args.rate,
                        compression=args.compression, chunk_bytes=args.chunk_size,
                        ros2_types=False if args.tensor_only else (types or True),
-                       crcs=not args.no_crc)
+                       crcs=not args.no_crc, direct_io=not args.no_direct_io)
     except Exception as e:  # noqa: BLE001 - a sentence for the terminal
         print(f"tipc record: {e}", file=sys.stderr)
         return 1

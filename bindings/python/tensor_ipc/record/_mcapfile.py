@@ -9,15 +9,26 @@ channels, statistics, chunk indexes and summary offsets, and the footer),
 every record serialised by the package's own record classes (mcap.records,
 mcap.data_stream.RecordBuilder), except one thing: a message too large to
 share a chunk is written as a chunk of its own whose record headers come from
-those classes and whose payload is handed to the kernel as it is (os.writev),
-never copied in user space.
+those classes and whose payload is handed to the kernel as it is, never
+copied in user space.
 
-All positions and lengths are the ones the Writer would compute; tests read
-the files with the `mcap` readers and rosbags.
+Such a message is best laid out by its producer in a Staged buffer (the
+chunk's records, page-aligned, reused): the file then writes it with direct
+I/O (O_DIRECT) when the file system allows it, from the buffer to the disk
+with no copy into the page cache. Direct I/O needs whole pages at page
+offsets: before each staged chunk a private record (opcode PAD_OPCODE, in
+the range MCAP leaves to applications; readers skip records they do not
+know) pads the file to a page boundary, and the chunk's last partial page
+goes through the page cache. No page is ever written both ways.
+
+All positions and lengths are the ones the Writer would compute for the same
+records; tests read the files with the `mcap` readers and rosbags.
 """
 
 from __future__ import annotations
 
+import errno
+import mmap
 import os
 import struct
 import zlib
@@ -41,6 +52,8 @@ except ImportError:  # only --compression zstd needs it
 COMPRESSIONS = ("none", "zstd", "lz4")
 _RECORD_HEAD = 9  # every MCAP record: opcode (u8), length of what follows (u64)
 _IOV_MAX = 1024
+PAGE = 4096  # direct I/O's alignment of offsets, lengths and memory (enough for any disk)
+PAD_OPCODE = 0xF7  # a private record (MCAP leaves 0x80-0xFF to applications): padding
 
 
 def _serialise(record) -> bytearray:
@@ -76,12 +89,16 @@ def alone_crc(channel: int, log_time: int, publish_time: int, sequence: int, dat
                                                      size)))
 
 
-def write_all(fd: int, bufs: Sequence) -> int:
-    """os.writev until every byte of ``bufs`` is written; returns the count."""
+def write_all(fd: int, bufs: Sequence, offset: int) -> int:
+    """os.pwritev at ``offset`` until every byte of ``bufs`` is written;
+    returns the count."""
     views: List[memoryview] = [memoryview(b).cast("B") for b in bufs if len(b)]
     total = sum(len(v) for v in views)
     while views:
-        n = os.writev(fd, views[:_IOV_MAX])
+        n = os.pwritev(fd, views[:_IOV_MAX], offset)
+        if n <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        offset += n
         while n:
             if n >= len(views[0]):
                 n -= len(views.pop(0))
@@ -91,12 +108,69 @@ def write_all(fd: int, bufs: Sequence) -> int:
     return total
 
 
+_CHUNK_HEAD = len(_chunk_head(0, 0, 0, 0))
+_MESSAGE_HEAD = len(_message_head(0, 0, 0, 0, 0))
+_INDEX_LEN = len(_serialise(MessageIndex(channel_id=0, records=[(0, 0)])))
+
+
+class Staged:
+    """One message laid out as the records of a chunk of its own, in a
+    page-aligned buffer (anonymous mmap) that is reused: chunk head, message
+    head, the payload (written by the caller at ``payload``), the message
+    index. ``seal`` fills the heads and the CRC; McapFile.add_staged writes
+    it. A Staged is used by one thread at a time."""
+
+    HEAD = _CHUNK_HEAD + _MESSAGE_HEAD  # bytes before the payload
+
+    def __init__(self, payload_capacity: int) -> None:
+        size = -(-(self.HEAD + payload_capacity + _INDEX_LEN) // PAGE) * PAGE
+        self._mem = mmap.mmap(-1, size)
+        self.view = memoryview(self._mem)
+        self.capacity = size
+        self.payload = self.view[self.HEAD:size - _INDEX_LEN]  # where the caller writes
+        self.length = 0
+        self.channel = 0
+        self.log_time = 0
+        self.size = 0
+
+    def seal(self, channel: int, log_time: int, publish_time: int, sequence: int, size: int,
+             crcs: bool) -> None:
+        """Complete the chunk of the ``size`` payload bytes written (its CRC
+        computed here when ``crcs``: zlib lets other threads run meanwhile)."""
+        if size > len(self.payload):
+            raise ValueError(f"a staged message of {size} bytes does not fit its buffer")
+        v, ch = self.view, _CHUNK_HEAD
+        v[ch:self.HEAD] = _message_head(channel, sequence, log_time, publish_time, size)
+        records = _MESSAGE_HEAD + size
+        crc = zlib.crc32(v[ch:ch + records]) if crcs else 0
+        v[:ch] = _chunk_head(log_time, log_time, crc, records)
+        end = self.HEAD + size
+        v[end:end + _INDEX_LEN] = _serialise(MessageIndex(channel_id=channel,
+                                                          records=[(log_time, 0)]))
+        self.length = end + _INDEX_LEN
+        self.channel, self.log_time, self.size = channel, log_time, size
+        self.crc = crc
+
+    def close(self) -> None:
+        """Unmap the buffer now (else when collected, if a view of it is still held)."""
+        self.payload.release()
+        self.view.release()
+        try:
+            self._mem.close()
+        except BufferError:
+            pass
+
+
 class McapFile:
     """One MCAP file being written to ``fd`` (owned by the caller), in order:
     start, schemas / channels / messages, finish. ``pos`` is the file
-    position after the last complete record. Not thread safe."""
+    position after the last complete record. ``direct_fd``: the same file
+    opened with O_DIRECT (owned by the caller), used for staged messages;
+    ``direct`` turns False when the file system refuses a direct write. Not
+    thread safe."""
 
-    def __init__(self, fd: int, *, compression: str = "none", crcs: bool = True) -> None:
+    def __init__(self, fd: int, *, compression: str = "none", crcs: bool = True,
+                 direct_fd: Optional[int] = None) -> None:
         if compression not in COMPRESSIONS:
             raise ValueError(f"compression {compression!r} is not one of {', '.join(COMPRESSIONS)}")
         if compression == "lz4" and _lz4 is None:
@@ -104,6 +178,7 @@ class McapFile:
         if compression == "zstd" and _zstd is None:
             raise ValueError("compression zstd needs the Python package 'zstandard'")
         self.fd = fd
+        self.direct_fd = direct_fd
         self.pos = 0
         self.compression = "" if compression == "none" else compression
         self.crcs = crcs
@@ -124,8 +199,12 @@ class McapFile:
 
     # -- records
 
+    @property
+    def direct(self) -> bool:
+        return self.direct_fd is not None
+
     def _write(self, bufs: Sequence) -> None:
-        self.pos += write_all(self.fd, bufs)
+        self.pos += write_all(self.fd, bufs, self.pos)
 
     def start(self, profile: str, library: str) -> None:
         self._write([MCAP0_MAGIC, _serialise(Header(profile=profile, library=library))])
@@ -211,6 +290,45 @@ class McapFile:
         self._count(channel, log_time)
         self._write_chunk([chead, mhead, data], chunk, records_len, [index])
 
+    def add_staged(self, st: Staged) -> None:
+        """Write a sealed Staged message as a chunk of its own (after the
+        chunk in progress): with direct I/O from its page-aligned start when
+        the file has a direct fd, else through the page cache."""
+        self.cut()
+        if self.direct_fd is not None:
+            gap = -self.pos % PAGE
+            if gap:
+                if gap < _RECORD_HEAD:
+                    gap += PAGE
+                pad = bytearray(gap)
+                pad[0] = PAD_OPCODE
+                struct.pack_into("<Q", pad, 1, gap - _RECORD_HEAD)
+                self._write([pad])
+        start = self.pos
+        view = st.view[:st.length]
+        whole = st.length // PAGE * PAGE if self.direct_fd is not None else 0
+        if whole:
+            try:
+                done = os.pwrite(self.direct_fd, view[:whole], start)
+            except OSError as e:
+                if e.errno != errno.EINVAL:
+                    raise
+                self.direct_fd = None  # the file system takes no direct I/O here
+                done = 0
+            whole = done - done % PAGE
+        write_all(self.fd, [view[whole:]], start + whole)
+        self.pos = start + st.length
+        chunk_len = st.length - _INDEX_LEN
+        records = chunk_len - _CHUNK_HEAD
+        self._count(st.channel, st.log_time)
+        self._stats.chunk_count += 1
+        self._chunk_indexes.append(ChunkIndex(
+            message_start_time=st.log_time, message_end_time=st.log_time,
+            chunk_start_offset=start, chunk_length=chunk_len,
+            message_index_offsets={st.channel: start + chunk_len},
+            message_index_length=_INDEX_LEN, compression="",
+            compressed_size=records, uncompressed_size=records))
+
     def _write_chunk(self, bufs: list, chunk: Chunk, data_len: int,
                      indexes: List[MessageIndex]) -> None:
         """The chunk's bytes and its message indexes in one write, then its ChunkIndex."""
@@ -266,4 +384,4 @@ class McapFile:
         self._write([summary, footer, MCAP0_MAGIC])
 
 
-__all__ = ["McapFile", "COMPRESSIONS", "alone_crc", "write_all"]
+__all__ = ["McapFile", "Staged", "COMPRESSIONS", "PAD_OPCODE", "PAGE", "alone_crc", "write_all"]

@@ -4,7 +4,10 @@ Pool threads hand over finished messages (bytes they serialised while holding
 the frame); this thread alone touches the file, so a slow disk never keeps a
 frame held in a pool. Small messages are gathered in chunks cut by this module
 (size or age); a message of at least a chunk's size is a chunk of its own,
-written without a copy. Each chunk is handed to the OS as soon as it is
+written without a copy. A pool thread lays such a message out in a buffer it
+loans from here (``loan`` / ``commit``, _mcapfile.Staged: reused, so no
+fresh memory per frame), which is written with direct I/O where the file
+system allows it (``direct_io``). Each chunk is handed to the OS as soon as it is
 complete: a crash or a full disk loses at most the chunk in progress. On a
 write error (ENOSPC, EIO) the file is cut back to the end of the last complete
 chunk, so it ends in a clean record boundary, and the recording stops with
@@ -18,10 +21,12 @@ import os
 import queue
 import threading
 import time
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from . import _layout as L
-from ._mcapfile import COMPRESSIONS, McapFile, alone_crc
+from ._mcapfile import COMPRESSIONS, McapFile, Staged, alone_crc
+
+_KEEP_STAGED_BYTES = 128 << 20  # loan buffers kept for reuse beyond 4 (the rest unmapped)
 
 
 class Sink:
@@ -30,16 +35,24 @@ class Sink:
 
     def __init__(self, path: str, *, compression: str = "none", chunk_bytes: int = 4 << 20,
                  chunk_seconds: float = 1.0, max_queue_bytes: int = 512 << 20,
-                 crcs: bool = True, library: str = "tensor_ipc") -> None:
+                 crcs: bool = True, library: str = "tensor_ipc", direct_io: bool = True) -> None:
         if compression not in COMPRESSIONS:
             raise ValueError(f"compression {compression!r} is not one of {', '.join(COMPRESSIONS)}")
         self.path = path
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        self._dfd: Optional[int] = None
         try:
-            self._w = McapFile(self._fd, compression=compression, crcs=crcs)
+            if direct_io and compression == "none" and hasattr(os, "O_DIRECT"):
+                try:
+                    self._dfd = os.open(path, os.O_WRONLY | os.O_DIRECT | os.O_CLOEXEC)
+                except OSError:
+                    self._dfd = None  # no direct I/O on this file system: the page cache
+            self._w = McapFile(self._fd, compression=compression, crcs=crcs, direct_fd=self._dfd)
             self._w.start(profile=L.PROFILE, library=library)
         except BaseException:
             os.close(self._fd)
+            if self._dfd is not None:
+                os.close(self._dfd)
             raise
         # a message this large fills a chunk by itself: written as one, uncopied
         self._alone = chunk_bytes if compression == "none" else None
@@ -59,6 +72,7 @@ class Sink:
         self.overflow: Dict[int, int] = {}  # channel -> messages dropped: writer behind
         self.written_bytes = 0
         self._schemas: Dict[str, int] = {}
+        self._free: List[Staged] = []  # loan buffers to reuse (under _qlock)
         self._thread = threading.Thread(target=self._run, name="tipc-record-writer", daemon=True)
         self._thread.start()
 
@@ -85,6 +99,55 @@ class Sink:
             book = self.lost if self.error is not None else self.overflow
             book[channel] = book.get(channel, 0) + 1
             return True
+
+    def stages(self, nbytes: int) -> bool:
+        """True when a message of ``nbytes`` is a chunk of its own, best
+        given as a loan (``loan``/``commit``) rather than ``put``."""
+        return self._alone is not None and nbytes >= self._alone
+
+    @property
+    def direct_io(self) -> bool:
+        """Whether staged messages go to the disk with direct I/O."""
+        return self._w.direct
+
+    def loan(self, channel: int, nbytes: int) -> Optional[Staged]:
+        """A buffer for one message of up to ``nbytes`` (write it at
+        ``.payload``, then ``commit`` or ``unloan`` it), or None (counted, as
+        put counts it) when the writer is too far behind or failed."""
+        with self._qlock:
+            if self.error is not None or self._queued + nbytes > self._max_queue:
+                book = self.lost if self.error is not None else self.overflow
+                book[channel] = book.get(channel, 0) + 1
+                return None
+            st = None
+            for i, cand in enumerate(self._free):
+                if len(cand.payload) >= nbytes:
+                    st = self._free.pop(i)
+                    break
+            if st is None:
+                st = Staged(nbytes)
+            self._queued += st.capacity
+        return st
+
+    def unloan(self, st: Staged) -> None:
+        """Give back a loan not committed."""
+        with self._qlock:
+            self._queued -= st.capacity
+        self._keep(st)
+
+    def commit(self, st: Staged, channel: int, stamp_ns: int, sequence: int, size: int) -> None:
+        """Queue a loan holding ``size`` payload bytes (its CRC computed here,
+        in the caller's thread). If this raises, the loan is still the caller's."""
+        st.seal(channel, stamp_ns, stamp_ns, sequence & 0xFFFFFFFF, size, self._crcs)
+        self._q.put(("staged", st))
+
+    def _keep(self, st: Staged) -> None:
+        with self._qlock:
+            kept = sum(f.capacity for f in self._free)
+            if len(self._free) < 4 or kept + st.capacity <= _KEEP_STAGED_BYTES:
+                self._free.append(st)
+                return
+        st.close()
 
     def put(self, channel: int, stamp_ns: int, sequence: int, data: bytes) -> bool:
         """Queue one message; False (and counted) when the writer is too far behind or failed."""
@@ -125,7 +188,23 @@ class Sink:
             except queue.Empty:
                 self._cut()
                 continue
-            if kind == "msg":
+            if kind == "staged":
+                st = item
+                with self._qlock:
+                    self._queued -= st.capacity
+                if self.error is not None:
+                    self.lost[st.channel] = self.lost.get(st.channel, 0) + 1
+                else:
+                    self._cut()
+                    if self.error is None:
+                        self._guard(self._w.add_staged, st)
+                    if self.error is None:
+                        self.written_bytes += st.size
+                        self._good = self._w.pos
+                    else:
+                        self.lost[st.channel] = self.lost.get(st.channel, 0) + 1
+                self._keep(st)
+            elif kind == "msg":
                 channel, stamp, seq, data, crc = item
                 with self._qlock:
                     self._queued -= len(data)
@@ -201,6 +280,14 @@ class Sink:
         if self.error is not None:
             try:  # a clean end: the last complete chunk, not a part of the next
                 os.ftruncate(self._fd, self._good)
+            except OSError:
+                pass
+        for st in self._free:
+            st.close()
+        self._free.clear()
+        if self._dfd is not None:
+            try:
+                os.close(self._dfd)
             except OSError:
                 pass
         try:
