@@ -223,7 +223,7 @@ class _Tap(threading.Thread):
         return _capi.ros2_encode(self.md._c, frame, stamp, self.msg_type, self.encoding,
                                  None, None)
 
-    def _message(self, frame, stamp: int, index: int):
+    def _message(self, frame, stamp: int):
         """The message of one frame, ready for the sink: ("staged", loan,
         size) laid out in a loaned buffer (large frames), ("bytes", data), or
         None when the writer refused it (counted by the sink)."""
@@ -284,7 +284,7 @@ class _Tap(threading.Thread):
                 continue
             if last is not None and index > last + 1:
                 cnt.dropped += index - last - 1
-            msg = self._message(self._scratch, stamp, index)
+            msg = self._message(self._scratch, stamp)
             if msg is not None:
                 self._hand_over(msg, stamp, index)
             last = index
@@ -364,7 +364,7 @@ class _Tap(threading.Thread):
                         last = f.index
                         if rec._sink.refuse(self.channel, md.frame_size):
                             continue  # the writer is behind: not saved, and not copied
-                        msg = self._message(f, f.timestamp_ns, f.index)
+                        msg = self._message(f, f.timestamp_ns)
                         if msg is not None:
                             out.append((f.timestamp_ns, f.index, msg))
                 finally:
