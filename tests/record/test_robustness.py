@@ -310,3 +310,50 @@ def test_frames_the_writer_cannot_queue_are_counted_as_not_saved(tmp_path, prefi
     with open(path, "rb") as f:
         summary = make_reader(f).get_summary()
     assert summary.statistics.message_count == 0
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "device"])
+def test_a_path_that_is_not_a_regular_file_is_refused_unchanged(tmp_path, spawn, kind):
+    """A FIFO (no reader: an open for writing would block), a directory or a
+    device at the output path: `tipc record` says so at once and exits 1,
+    and the thing at the path is left as it was."""
+    import os
+
+    if kind == "fifo":
+        path = tmp_path / "out.mcap"
+        os.mkfifo(path)
+    elif kind == "directory":
+        path = tmp_path / "out.mcap"
+        path.mkdir()
+        (path / "keep").write_text("x")
+    else:
+        path = pathlib.Path("/dev/null")
+    rec = spawn.python("-m", "tensor_ipc.record", "nosuchpool:uint8:4:2", "-o", str(path),
+                       "--quiet")
+    out, err = rec.communicate(timeout=60)
+    assert rec.returncode == 1, (rec.returncode, err)
+    want = {"fifo": "a FIFO", "directory": "a directory", "device": "a device"}[kind]
+    assert f"recording '{path}': {want} is there, not a regular file" in err, err
+    if kind == "fifo":
+        import stat
+        assert stat.S_ISFIFO(os.stat(path).st_mode)
+    elif kind == "directory":
+        assert (path / "keep").read_text() == "x"
+    else:
+        assert pathlib.Path("/dev/null").is_char_device()
+    with pytest.raises(ValueError, match="not a regular file"):
+        record.Recorder(path, [tipc.PoolMetadata("nosuchpool", (4,), "uint8", "numpy", 2)])
+
+
+def test_play_refuses_a_fifo_or_directory_at_once(tmp_path, spawn):
+    """`tipc play` of a FIFO (an open for reading would wait for a writer)
+    or a directory: a clear error and exit 1, without blocking."""
+    import os
+
+    fifo = tmp_path / "in.mcap"
+    os.mkfifo(fifo)
+    for path, kind in [(fifo, "a FIFO, device or socket"), (tmp_path, "a directory")]:
+        rc, _, err = play_cli(spawn, path)
+        assert rc == 1 and f"recording '{path}': not a regular file ({kind})" in err, err
+        with pytest.raises(record.FormatError, match="not a regular file"):
+            record.Recording(path)

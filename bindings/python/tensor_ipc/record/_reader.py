@@ -11,6 +11,7 @@ skipped or cut off; nothing is skipped in silence.
 from __future__ import annotations
 
 import os
+import stat
 import struct
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -40,7 +41,7 @@ class Recording:
         self.complete = False
         self.message_count: Optional[int] = None
         self.counts: Dict[str, int] = {}  # messages per pool, from the summary
-        with open(self.path, "rb") as f:
+        with self._open() as f:
             try:
                 summary = make_reader(f).get_summary()
             except (McapError, struct.error, ValueError, OSError, EOFError):
@@ -65,6 +66,22 @@ class Recording:
                 + (f" ({'; '.join(self.problems)})" if self.problems else "")
             )
 
+    def _open(self):
+        """The file, read-only; a FIFO would block a plain open and a device
+        could be read forever: only a regular file is a recording."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except IsADirectoryError:
+            fd = None
+        mode = os.fstat(fd).st_mode if fd is not None else stat.S_IFDIR
+        if not stat.S_ISREG(mode):
+            if fd is not None:
+                os.close(fd)
+            kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO, device or socket"
+            raise L.FormatError(f"recording '{self.path}': not a regular file ({kind})")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+
     def _note(self, what: str) -> None:
         self.problems.append(f"recording '{self.path}': {what}")
 
@@ -86,7 +103,7 @@ class Recording:
         self._opened_problems = list(self.problems)
 
     def _records(self, channels_only: bool = False) -> Iterator[Tuple[L.ChannelInfo, Message]]:
-        with open(self.path, "rb") as f:
+        with self._open() as f:
             size = os.fstat(f.fileno()).st_size
             reader = StreamReader(f, emit_chunks=True, record_size_limit=size)
             chunk_no = 0

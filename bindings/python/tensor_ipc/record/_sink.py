@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import os
 import queue
+import stat
 import threading
 import time
 from typing import Dict, List, Optional
@@ -27,6 +28,40 @@ from . import _layout as L
 from ._mcapfile import COMPRESSIONS, McapFile, Staged, alone_crc
 
 _KEEP_STAGED_BYTES = 128 << 20  # loan buffers kept for reuse beyond 4 (the rest unmapped)
+
+
+def _not_regular(path: str, mode: int) -> ValueError:
+    kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "a device")
+    return ValueError(f"recording '{path}': {kind} is there, not a regular file; a recording "
+                      "is written to a regular file (new or replaced)")
+
+
+def _open_regular(path: str) -> int:
+    """Open (create, truncate) the recording's file, which must be a regular
+    file: the writer writes at positions and cuts the file back after a
+    write error. Anything else at the path is refused, unchanged; O_NONBLOCK
+    keeps a FIFO put there meanwhile from blocking the open."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        raise _not_regular(path, mode)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+    except OSError as e:
+        raise OSError(e.errno, f"recording '{path}': cannot open the file ({e.strerror})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(path, mode)
+        os.ftruncate(fd, 0)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 class Sink:
@@ -39,7 +74,7 @@ class Sink:
         if compression not in COMPRESSIONS:
             raise ValueError(f"compression {compression!r} is not one of {', '.join(COMPRESSIONS)}")
         self.path = path
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        self._fd = _open_regular(path)
         self._dfd: Optional[int] = None
         try:
             if direct_io and compression == "none" and hasattr(os, "O_DIRECT"):
