@@ -10,6 +10,23 @@
 %feature("nothreadallow") ros2_decode_into;
 
 %{
+/* The frame handed to ros2_encode / ros2_encode_into: metadata given, and
+ * exactly a frame of its pool. 0 with the exception set otherwise. */
+static int tipc_py_ros2_frame_ok(const Metadata *md, size_t size, const char *fn)
+{
+    if (!md) {
+        PyErr_Format(PyExc_TypeError, "%s: metadata must not be None", fn);
+        return 0;
+    }
+    if (size != tipc_metadata_frame_bytes(md)) {
+        PyErr_Format(PyExc_ValueError,
+                     "pool '%s': a frame is %zu bytes, the data given is %zu bytes",
+                     tipc_metadata_name(md), tipc_metadata_frame_bytes(md), size);
+        return 0;
+    }
+    return 1;
+}
+
 static PyObject *tipc_py_ros2_array(const tipc_ros2_array *a)
 {
     PyObject *shape = PyTuple_New((Py_ssize_t)a->ndim);
@@ -28,16 +45,8 @@ static PyObject *tipc_py_ros2_array(const tipc_ros2_array *a)
 PyObject *ros2_encode(const Metadata *md, const void *data, size_t size, int64_t stamp_ns,
                       const char *msg_type, const char *encoding, const char *frame_id,
                       const char *joint_names) {
-    if (!md) {
-        PyErr_SetString(PyExc_TypeError, "ros2_encode: metadata must not be None");
+    if (!tipc_py_ros2_frame_ok(md, size, "ros2_encode"))
         return NULL;
-    }
-    if (size != tipc_metadata_frame_bytes(md)) {
-        PyErr_Format(PyExc_ValueError,
-                     "pool '%s': a frame is %zu bytes, the data given is %zu bytes",
-                     tipc_metadata_name(md), tipc_metadata_frame_bytes(md), size);
-        return NULL;
-    }
     tipc_ros2_options o = tipc_swig_ros2_opts(msg_type, encoding, frame_id, joint_names);
     /* One serialisation in the common case: a bytes object with room for
      * the frame and the fields around it, shrunk to the size written; only
@@ -74,16 +83,8 @@ PyObject *ros2_encode(const Metadata *md, const void *data, size_t size, int64_t
 PyObject *ros2_encode_into(void *dst, size_t dst_size, const Metadata *md, const void *data,
                            size_t size, int64_t stamp_ns, const char *msg_type,
                            const char *encoding, const char *frame_id, const char *joint_names) {
-    if (!md) {
-        PyErr_SetString(PyExc_TypeError, "ros2_encode_into: metadata must not be None");
+    if (!tipc_py_ros2_frame_ok(md, size, "ros2_encode_into"))
         return NULL;
-    }
-    if (size != tipc_metadata_frame_bytes(md)) {
-        PyErr_Format(PyExc_ValueError,
-                     "pool '%s': a frame is %zu bytes, the data given is %zu bytes",
-                     tipc_metadata_name(md), tipc_metadata_frame_bytes(md), size);
-        return NULL;
-    }
     tipc_ros2_options o = tipc_swig_ros2_opts(msg_type, encoding, frame_id, joint_names);
     size_t got = 0;
     tipc_status st;

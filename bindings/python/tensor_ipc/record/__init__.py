@@ -230,28 +230,28 @@ class _Tap(threading.Thread):
         sink = self.rec._sink
         if not self.staged:
             return ("bytes", self._encode(frame, stamp))
-        st = sink.loan(self.channel, self.message_bytes)
-        if st is None:
-            return None
-        try:
-            dst = st.payload
-            if self.msg_type is None:
-                head = L.tensor_header(self.md, stamp)
-                n = len(head) + self.md.frame_size
-                if n <= len(dst):
-                    dst[:len(head)] = head
-                    dst[len(head):n] = memoryview(frame).cast("B")
-            else:
-                n = _capi.ros2_encode_into(dst, self.md._c, frame, stamp, self.msg_type,
-                                           self.encoding, None, None)
-        except BaseException:
-            sink.unloan(st)
-            raise
-        if n > len(dst):  # more around the frame than foreseen: remembered, and as bytes
-            sink.unloan(st)
+        while True:
+            st = sink.loan(self.channel, self.message_bytes)
+            if st is None:
+                return None
+            try:
+                dst = st.payload
+                if self.msg_type is None:
+                    head = L.tensor_header(self.md, stamp)
+                    n = len(head) + self.md.frame_size
+                    if n <= len(dst):
+                        dst[:len(head)] = head
+                        dst[len(head):n] = memoryview(frame).cast("B")
+                else:
+                    n = _capi.ros2_encode_into(dst, self.md._c, frame, stamp, self.msg_type,
+                                               self.encoding, None, None)
+            except BaseException:
+                sink.unloan(st)
+                raise
+            if n <= len(dst):
+                return ("staged", st, n)
+            sink.unloan(st)  # more around the frame than foreseen: a larger loan
             self.message_bytes = n
-            return ("bytes", self._encode(frame, stamp))
-        return ("staged", st, n)
 
     def _hand_over(self, msg, stamp: int, index: int) -> None:
         """Give the sink a message made by _message (after the frame's release)."""

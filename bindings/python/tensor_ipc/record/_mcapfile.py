@@ -9,11 +9,9 @@ channels, statistics, chunk indexes and summary offsets, and the footer),
 every record serialised by the package's own record classes (mcap.records,
 mcap.data_stream.RecordBuilder), except one thing: a message too large to
 share a chunk is written as a chunk of its own whose record headers come from
-those classes and whose payload is handed to the kernel as it is, never
-copied in user space.
-
-Such a message is best laid out by its producer in a Staged buffer (the
-chunk's records, page-aligned, reused): the file then writes it with direct
+those classes and whose payload is never copied in user space after its
+producer laid it out, with those headers, in a Staged buffer (the chunk's
+records, page-aligned, reused). The file writes that buffer with direct
 I/O (O_DIRECT) when the file system allows it, from the buffer to the disk
 with no copy into the page cache. Direct I/O needs whole pages at page
 offsets: before each staged chunk a private record (opcode PAD_OPCODE, in
@@ -81,14 +79,6 @@ def _chunk_head(start: int, end: int, crc: int, size: int) -> bytearray:
     return head
 
 
-def alone_crc(channel: int, log_time: int, publish_time: int, sequence: int, data) -> int:
-    """The CRC McapFile.add_message_alone gives the chunk of this message
-    (thread safe, and zlib lets other threads run while it computes)."""
-    size = len(memoryview(data).cast("B"))
-    return zlib.crc32(data, zlib.crc32(_message_head(channel, sequence, log_time, publish_time,
-                                                     size)))
-
-
 def write_all(fd: int, bufs: Sequence, offset: int) -> int:
     """os.pwritev at ``offset`` until every byte of ``bufs`` is written;
     returns the count."""
@@ -149,7 +139,6 @@ class Staged:
                                                           records=[(log_time, 0)]))
         self.length = end + _INDEX_LEN
         self.channel, self.log_time, self.size = channel, log_time, size
-        self.crc = crc
 
     def close(self) -> None:
         """Unmap the buffer now (else when collected, if a view of it is still held)."""
@@ -267,29 +256,6 @@ class McapFile:
         self._chunk_index = {}
         self._write_chunk([_serialise(chunk)], chunk, len(payload), indexes)
 
-    def add_message_alone(self, channel: int, log_time: int, publish_time: int, sequence: int,
-                          data, crc: Optional[int] = None) -> None:
-        """Write one message as a chunk of its own (after the chunk in
-        progress), its bytes handed to the kernel without a copy. Uncompressed
-        files only (compression copies anyway: use add_message there).
-        ``crc``: the chunk's CRC if the caller computed it (alone_crc), in
-        another thread; computed here otherwise (when CRCs are on)."""
-        self.cut()
-        size = len(memoryview(data).cast("B"))
-        mhead = _message_head(channel, sequence, log_time, publish_time, size)
-        if not self.crcs:
-            crc = 0
-        elif crc is None:
-            crc = zlib.crc32(data, zlib.crc32(mhead))
-        records_len = len(mhead) + size
-        chead = _chunk_head(log_time, log_time, crc, records_len)
-        chunk = Chunk(compression="", data=b"", message_start_time=log_time,
-                      message_end_time=log_time, uncompressed_crc=crc,
-                      uncompressed_size=records_len)
-        index = MessageIndex(channel_id=channel, records=[(log_time, 0)])
-        self._count(channel, log_time)
-        self._write_chunk([chead, mhead, data], chunk, records_len, [index])
-
     def add_staged(self, st: Staged) -> None:
         """Write a sealed Staged message as a chunk of its own (after the
         chunk in progress): with direct I/O from its page-aligned start when
@@ -384,4 +350,4 @@ class McapFile:
         self._write([summary, footer, MCAP0_MAGIC])
 
 
-__all__ = ["McapFile", "Staged", "COMPRESSIONS", "PAD_OPCODE", "PAGE", "alone_crc", "write_all"]
+__all__ = ["McapFile", "Staged", "COMPRESSIONS", "PAD_OPCODE", "PAGE", "write_all"]

@@ -69,14 +69,10 @@ class Recording:
     def _open(self):
         """The file, read-only; a FIFO would block a plain open and a device
         could be read forever: only a regular file is a recording."""
-        try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except IsADirectoryError:
-            fd = None
-        mode = os.fstat(fd).st_mode if fd is not None else stat.S_IFDIR
+        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            if fd is not None:
-                os.close(fd)
+            os.close(fd)
             kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO, device or socket"
             raise L.FormatError(f"recording '{self.path}': not a regular file ({kind})")
         os.set_blocking(fd, True)

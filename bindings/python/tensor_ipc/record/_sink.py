@@ -3,11 +3,11 @@
 Pool threads hand over finished messages (bytes they serialised while holding
 the frame); this thread alone touches the file, so a slow disk never keeps a
 frame held in a pool. Small messages are gathered in chunks cut by this module
-(size or age); a message of at least a chunk's size is a chunk of its own,
-written without a copy. A pool thread lays such a message out in a buffer it
-loans from here (``loan`` / ``commit``, _mcapfile.Staged: reused, so no
-fresh memory per frame), which is written with direct I/O where the file
-system allows it (``direct_io``). Each chunk is handed to the OS as soon as it is
+(size or age); a message of at least a chunk's size is a chunk of its own: a
+pool thread lays it out in a buffer it loans from here (``loan`` /
+``commit``, _mcapfile.Staged: reused, so no fresh memory per frame), which
+is written without a copy, with direct I/O where the file system allows it
+(``direct_io``). Each chunk is handed to the OS as soon as it is
 complete: a crash or a full disk loses at most the chunk in progress. On a
 write error (ENOSPC, EIO) the file is cut back to the end of the last complete
 chunk, so it ends in a clean record boundary, and the recording stops with
@@ -25,7 +25,7 @@ import time
 from typing import Dict, List, Optional
 
 from . import _layout as L
-from ._mcapfile import COMPRESSIONS, McapFile, Staged, alone_crc
+from ._mcapfile import COMPRESSIONS, McapFile, Staged
 
 _KEEP_STAGED_BYTES = 128 << 20  # loan buffers kept for reuse beyond 4 (the rest unmapped)
 
@@ -89,7 +89,7 @@ class Sink:
             if self._dfd is not None:
                 os.close(self._dfd)
             raise
-        # a message this large fills a chunk by itself: written as one, uncopied
+        # a message this large fills a chunk by itself: loaned, written as one
         self._alone = chunk_bytes if compression == "none" else None
         self._crcs = crcs
         self._chunk_bytes = chunk_bytes
@@ -185,7 +185,9 @@ class Sink:
         st.close()
 
     def put(self, channel: int, stamp_ns: int, sequence: int, data: bytes) -> bool:
-        """Queue one message; False (and counted) when the writer is too far behind or failed."""
+        """Queue one message for the chunk in progress (large ones are
+        loaned: ``stages``); False (and counted) when the writer is too far
+        behind or failed."""
         n = len(data)
         with self._qlock:
             if self.error is not None or self._queued + n > self._max_queue:
@@ -193,11 +195,7 @@ class Sink:
                 book[channel] = book.get(channel, 0) + 1
                 return False
             self._queued += n
-        crc = None
-        if self._alone is not None and self._crcs and n >= self._alone:
-            # the chunk's CRC in the pool's thread, beside the writer's writes
-            crc = alone_crc(channel, stamp_ns, stamp_ns, sequence & 0xFFFFFFFF, data)
-        self._q.put(("msg", (channel, stamp_ns, sequence, data, crc)))
+        self._q.put(("msg", (channel, stamp_ns, sequence, data)))
         return True
 
     @property
@@ -240,20 +238,11 @@ class Sink:
                         self.lost[st.channel] = self.lost.get(st.channel, 0) + 1
                 self._keep(st)
             elif kind == "msg":
-                channel, stamp, seq, data, crc = item
+                channel, stamp, seq, data = item
                 with self._qlock:
                     self._queued -= len(data)
                 if self.error is not None:
                     self.lost[channel] = self.lost.get(channel, 0) + 1
-                    continue
-                if self._alone is not None and len(data) >= self._alone:
-                    self._cut()
-                    if self.error is None:
-                        self._guard(self._w.add_message_alone, channel, stamp, stamp,
-                                    seq & 0xFFFFFFFF, data, crc)
-                    if self.error is None:
-                        self.written_bytes += len(data)
-                        self._good = self._w.pos
                     continue
                 self._guard(self._w.add_message, channel, stamp, stamp, seq & 0xFFFFFFFF, data)
                 if self.error is not None:
